@@ -1,0 +1,148 @@
+package io.aphelion.server.ack;
+
+import java.util.ArrayDeque;
+import java.util.function.Consumer;
+
+import io.aphelion.wire.CloseCodes;
+import io.aphelion.wire.ProtocolViolationException;
+import io.aphelion.wire.WireFormat;
+
+/**
+ * The ack state of one connection, both ways (PRODUCT.md "Frames after the handshake").
+ *
+ * <ul>
+ * <li>Inbound: {@link #received()} counts payload-carrying packets from the peer;
+ * {@link #takeAck()} hands out up to 255 of them for the next packet we send.</li>
+ * <li>Outbound: {@link #sent} records each payload packet we send; {@link #acked} consumes the
+ * peer's ack, oldest first, and rejects an ack larger than what is outstanding.</li>
+ * <li>Non-acking peers: until the peer acks for the first time, sent packets are counted but
+ * not retained (they count as delivered once written); from its first non-zero ack on they are
+ * retained until acked, so they can be sent again if the connection is lost.</li>
+ * </ul>
+ *
+ * <p>Not thread-safe: guarded by the owning session's lock.
+ *
+ * @param <T> the retained message type
+ */
+public final class AckTracker<T extends AckTracker.Timestamped> {
+
+    /** A message that remembers when the packet carrying it was sent. */
+    public interface Timestamped {
+
+        void sentAtNanos(long nanos);
+
+        long sentAtNanos();
+    }
+
+    /** Payload packets received from the peer since the last ack we sent. */
+    private int receivedSinceAck;
+    /** Whether the peer has ever sent a non-zero ack; until then nothing is retained. */
+    private boolean peerAcks;
+    /** Packets sent while the peer had never acked: outstanding but not retained. */
+    private int untracked;
+    /** Retained packets, oldest first, each stamped with the time it was sent. */
+    private final ArrayDeque<T> unacked = new ArrayDeque<>();
+    /** Smoothed round-trip time in nanoseconds from acks (RFC 6298 style), or -1 before the first sample. */
+    private long smoothedRttNanos = -1;
+
+    /** Counts one payload-carrying packet from the peer. */
+    public void received() {
+        receivedSinceAck++;
+    }
+
+    /** Whether an ack is owed to the peer. */
+    public boolean ackPending() {
+        return receivedSinceAck > 0;
+    }
+
+    /** Takes the ack for the next outgoing packet: at most 255; the rest waits for the next packet. */
+    public int takeAck() {
+        int ack = Math.min(receivedSinceAck, WireFormat.MAX_ACK);
+        receivedSinceAck -= ack;
+        return ack;
+    }
+
+    /**
+     * Records a payload packet handed to the socket.
+     *
+     * @return true when the message is retained until acked; false when the peer has never acked
+     *         and the message counts as delivered now
+     */
+    public boolean sent(T message, long nowNanos) {
+        if (!peerAcks) {
+            untracked++;
+            return false;
+        }
+        message.sentAtNanos(nowNanos);
+        unacked.addLast(message);
+        return true;
+    }
+
+    /**
+     * Applies an ack from the peer.
+     *
+     * @param ack the unsigned ack byte
+     * @param nowNanos the current time, for the round-trip sample
+     * @param released receives each retained message the ack covers, oldest first
+     * @return the round-trip time in nanoseconds of the newest packet this ack covers, or -1 when none was retained
+     * @throws ProtocolViolationException {@link CloseCodes#PROTOCOL_ERROR} when the ack exceeds the outstanding packets
+     */
+    public long acked(int ack, long nowNanos, Consumer<T> released) {
+        if (ack == 0) {
+            return -1;
+        }
+        if (ack > outstanding()) {
+            throw new ProtocolViolationException(CloseCodes.PROTOCOL_ERROR,
+                    "Ack " + ack + " exceeds the " + outstanding() + " unacked packets");
+        }
+        peerAcks = true;
+        int fromUntracked = Math.min(ack, untracked);
+        untracked -= fromUntracked;
+        long newest = -1;
+        for (int i = fromUntracked; i < ack; i++) {
+            T message = unacked.removeFirst();
+            newest = message.sentAtNanos();
+            released.accept(message);
+        }
+        if (newest < 0) {
+            return -1;
+        }
+        long rtt = Math.max(0, nowNanos - newest);
+        smoothedRttNanos = smoothedRttNanos < 0 ? rtt : (7 * smoothedRttNanos + rtt) / 8;
+        return rtt;
+    }
+
+    /** Packets sent on this connection and not acked yet, retained or not. */
+    public int outstanding() {
+        return untracked + unacked.size();
+    }
+
+    /** Packets retained until acked (what routing weighs). */
+    public int retained() {
+        return unacked.size();
+    }
+
+    /** When the oldest retained packet was sent, or -1 when nothing is retained. */
+    public long oldestSentAtNanos() {
+        T oldest = unacked.peekFirst();
+        return oldest == null ? -1 : oldest.sentAtNanos();
+    }
+
+    /** Removes and returns every retained message, oldest first (the connection is gone). */
+    public ArrayDeque<T> drain() {
+        ArrayDeque<T> drained = new ArrayDeque<>(unacked);
+        unacked.clear();
+        untracked = 0;
+        return drained;
+    }
+
+    /** Whether the peer has ever acked. */
+    public boolean peerAcks() {
+        return peerAcks;
+    }
+
+    /** Smoothed round-trip time in nanoseconds, or -1 before the first ack of a retained packet. */
+    public long smoothedRttNanos() {
+        return smoothedRttNanos;
+    }
+}

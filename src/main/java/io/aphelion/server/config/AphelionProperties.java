@@ -1,0 +1,374 @@
+package io.aphelion.server.config;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.util.unit.DataSize;
+import org.springframework.validation.Errors;
+import org.springframework.validation.Validator;
+
+/**
+ * Configuration of the Aphelion server, under the {@code aphelion} prefix. The defaults are the
+ * ones {@code PRODUCT.md} fixes; {@code application.yml} at the top of the repository lists every
+ * key. Checked at start-up: a bad value stops the server with a message naming the key.
+ */
+@ConfigurationProperties("aphelion")
+public class AphelionProperties implements Validator {
+
+    private final Websocket websocket = new Websocket();
+
+    private final Session session = new Session();
+
+    private final Protocols protocols = new Protocols();
+
+    private final Game game = new Game();
+
+    public Websocket getWebsocket() {
+        return websocket;
+    }
+
+    public Session getSession() {
+        return session;
+    }
+
+    public Protocols getProtocols() {
+        return protocols;
+    }
+
+    public Game getGame() {
+        return game;
+    }
+
+    public static class Websocket {
+
+        /**
+         * Path of the websocket endpoint. Requests to any other path are not upgraded.
+         */
+        private String path = "/aphelion";
+
+        /**
+         * Time from the websocket upgrade to a complete init packet. Past it, the connection is
+         * closed with 4004.
+         */
+        private Duration initTimeout = Duration.ofSeconds(10);
+
+        /**
+         * Maximum size of one frame from a client, ack byte included. A larger frame closes the
+         * connection with 1009.
+         */
+        private DataSize maxMessageSize = DataSize.ofKilobytes(64);
+
+        /**
+         * Browser origins allowed to connect, as patterns ("https://*.example.com"). "*" allows
+         * any origin; clients that send no Origin header (native clients) are always allowed.
+         */
+        private List<String> allowedOrigins = new ArrayList<>(List.of("*"));
+
+        /**
+         * Interval of websocket ping frames on every connection. Keeps proxies' idle timers
+         * quiet: keep it below the shortest idle timeout between client and server.
+         */
+        private Duration pingInterval = Duration.ofSeconds(20);
+
+        /**
+         * Time a connection has to answer a websocket ping with a pong. Past it, the connection
+         * is closed with 4009 and its reliable messages move to another connection of its
+         * session.
+         */
+        private Duration pongTimeout = Duration.ofSeconds(20);
+
+        /**
+         * Longest time an ack waits for an outgoing packet to ride on before it is sent alone in
+         * an ack-only packet. Acks go out sooner when the handler of the packet is done.
+         */
+        private Duration ackDelay = Duration.ofMillis(2);
+
+        public String getPath() {
+            return path;
+        }
+
+        public void setPath(String path) {
+            this.path = path;
+        }
+
+        public Duration getInitTimeout() {
+            return initTimeout;
+        }
+
+        public void setInitTimeout(Duration initTimeout) {
+            this.initTimeout = initTimeout;
+        }
+
+        public DataSize getMaxMessageSize() {
+            return maxMessageSize;
+        }
+
+        public void setMaxMessageSize(DataSize maxMessageSize) {
+            this.maxMessageSize = maxMessageSize;
+        }
+
+        public List<String> getAllowedOrigins() {
+            return allowedOrigins;
+        }
+
+        public void setAllowedOrigins(List<String> allowedOrigins) {
+            this.allowedOrigins = allowedOrigins;
+        }
+
+        public Duration getPingInterval() {
+            return pingInterval;
+        }
+
+        public void setPingInterval(Duration pingInterval) {
+            this.pingInterval = pingInterval;
+        }
+
+        public Duration getPongTimeout() {
+            return pongTimeout;
+        }
+
+        public void setPongTimeout(Duration pongTimeout) {
+            this.pongTimeout = pongTimeout;
+        }
+
+        public Duration getAckDelay() {
+            return ackDelay;
+        }
+
+        public void setAckDelay(Duration ackDelay) {
+            this.ackDelay = ackDelay;
+        }
+    }
+
+    public static class Session {
+
+        /**
+         * How long a session outlives its last connection. Until then, its token resumes it and
+         * its unacked reliable messages are kept for the connection that resumes it.
+         */
+        private Duration expiry = Duration.ofSeconds(30);
+
+        /**
+         * Connections one session may hold at once. A connection past it is refused with 4006;
+         * the session is unaffected.
+         */
+        private int maxConnections = 8;
+
+        /**
+         * Time a packet sent on a connection may stay unacked (once its client has acked at all).
+         * Past it, the connection is closed with 4008 and its reliable messages move to another
+         * connection of the session.
+         */
+        private Duration ackTimeout = Duration.ofSeconds(30);
+
+        private final SendBuffer sendBuffer = new SendBuffer();
+
+        /**
+         * Messages from one session that may wait for the game service at once. A client that
+         * sends faster than its service handles them is closed with 1008.
+         */
+        private int maxPendingInbound = 1024;
+
+        public Duration getExpiry() {
+            return expiry;
+        }
+
+        public void setExpiry(Duration expiry) {
+            this.expiry = expiry;
+        }
+
+        public int getMaxConnections() {
+            return maxConnections;
+        }
+
+        public void setMaxConnections(int maxConnections) {
+            this.maxConnections = maxConnections;
+        }
+
+        public Duration getAckTimeout() {
+            return ackTimeout;
+        }
+
+        public void setAckTimeout(Duration ackTimeout) {
+            this.ackTimeout = ackTimeout;
+        }
+
+        public SendBuffer getSendBuffer() {
+            return sendBuffer;
+        }
+
+        public int getMaxPendingInbound() {
+            return maxPendingInbound;
+        }
+
+        public void setMaxPendingInbound(int maxPendingInbound) {
+            this.maxPendingInbound = maxPendingInbound;
+        }
+    }
+
+    public static class SendBuffer {
+
+        /**
+         * Maximum payload bytes one session may hold unsent or unacked. Volatile messages are
+         * dropped first; a reliable message past it ends the session, closing its connections
+         * with 4007.
+         */
+        private DataSize maxBytes = DataSize.ofMegabytes(1);
+
+        /**
+         * Maximum messages one session may hold unsent or unacked, counted as for max-bytes.
+         */
+        private int maxMessages = 4096;
+
+        public DataSize getMaxBytes() {
+            return maxBytes;
+        }
+
+        public void setMaxBytes(DataSize maxBytes) {
+            this.maxBytes = maxBytes;
+        }
+
+        public int getMaxMessages() {
+            return maxMessages;
+        }
+
+        public void setMaxMessages(int maxMessages) {
+            this.maxMessages = maxMessages;
+        }
+    }
+
+    public static class Protocols {
+
+        private final VersionRange ping = new VersionRange();
+
+        private final VersionRange game = new VersionRange();
+
+        public VersionRange getPing() {
+            return ping;
+        }
+
+        public VersionRange getGame() {
+            return game;
+        }
+    }
+
+    public static class VersionRange {
+
+        /**
+         * Oldest protocol version served. An init packet asking for an older one is closed with 4001.
+         */
+        private int minVersion = 1;
+
+        /**
+         * Newest protocol version served. An init packet asking for a newer one is closed with 4002.
+         */
+        private int maxVersion = 1;
+
+        public int getMinVersion() {
+            return minVersion;
+        }
+
+        public void setMinVersion(int minVersion) {
+            this.minVersion = minVersion;
+        }
+
+        public int getMaxVersion() {
+            return maxVersion;
+        }
+
+        public void setMaxVersion(int maxVersion) {
+            this.maxVersion = maxVersion;
+        }
+    }
+
+    public static class Game {
+
+        /**
+         * Threads that run the GameMessageService; 0 for the number of cores (at least 2). Each
+         * session's messages and events run one at a time, in order; different sessions run in
+         * parallel.
+         */
+        private int threads = 0;
+
+        public int getThreads() {
+            return threads;
+        }
+
+        /** The thread count to use: {@link #getThreads()}, or the cores (at least 2) when it is 0. */
+        public int effectiveThreads() {
+            return threads > 0 ? threads : Math.max(2, Runtime.getRuntime().availableProcessors());
+        }
+
+        public void setThreads(int threads) {
+            this.threads = threads;
+        }
+    }
+
+    @Override
+    public boolean supports(Class<?> type) {
+        return AphelionProperties.class.isAssignableFrom(type);
+    }
+
+    @Override
+    public void validate(Object target, Errors errors) {
+        AphelionProperties properties = (AphelionProperties) target;
+        Websocket ws = properties.getWebsocket();
+        if (ws.getPath() == null || !ws.getPath().startsWith("/")) {
+            errors.rejectValue("websocket.path", "path", "must start with '/'");
+        }
+        positive(errors, "websocket.init-timeout", ws.getInitTimeout());
+        positive(errors, "websocket.ping-interval", ws.getPingInterval());
+        positive(errors, "websocket.pong-timeout", ws.getPongTimeout());
+        if (ws.getAckDelay() == null || ws.getAckDelay().isNegative()) {
+            reject(errors, "websocket.ack-delay", "must be zero or positive");
+        }
+        if (ws.getMaxMessageSize() == null || ws.getMaxMessageSize().toBytes() < 2
+                || ws.getMaxMessageSize().toBytes() > Integer.MAX_VALUE) {
+            reject(errors, "websocket.max-message-size", "must be between 2B and 2GB");
+        }
+        if (ws.getAllowedOrigins() == null || ws.getAllowedOrigins().isEmpty()) {
+            reject(errors, "websocket.allowed-origins", "must list at least one origin pattern (\"*\" for any)");
+        }
+        Session session = properties.getSession();
+        positive(errors, "session.expiry", session.getExpiry());
+        positive(errors, "session.ack-timeout", session.getAckTimeout());
+        if (session.getMaxConnections() < 1) {
+            reject(errors, "session.max-connections", "must be at least 1");
+        }
+        if (session.getMaxPendingInbound() < 1) {
+            reject(errors, "session.max-pending-inbound", "must be at least 1");
+        }
+        if (session.getSendBuffer().getMaxBytes() == null || session.getSendBuffer().getMaxBytes().toBytes() < 1) {
+            reject(errors, "session.send-buffer.max-bytes", "must be at least 1B");
+        }
+        if (session.getSendBuffer().getMaxMessages() < 1) {
+            reject(errors, "session.send-buffer.max-messages", "must be at least 1");
+        }
+        versions(errors, "protocols.ping", properties.getProtocols().getPing());
+        versions(errors, "protocols.game", properties.getProtocols().getGame());
+        if (properties.getGame().getThreads() < 0) {
+            reject(errors, "game.threads", "must be 0 (one per core) or more");
+        }
+    }
+
+    private static void versions(Errors errors, String key, VersionRange range) {
+        if (range.getMinVersion() < 1) {
+            reject(errors, key + ".min-version", "must be at least 1 (version 0 means 'bypass the check' on the wire)");
+        }
+        if (range.getMaxVersion() < range.getMinVersion()) {
+            reject(errors, key + ".max-version", "must not be below " + key + ".min-version");
+        }
+    }
+
+    private static void positive(Errors errors, String key, Duration value) {
+        if (value == null || value.isZero() || value.isNegative()) {
+            reject(errors, key, "must be a positive duration");
+        }
+    }
+
+    private static void reject(Errors errors, String key, String message) {
+        errors.reject("aphelion." + key, "aphelion." + key + " " + message);
+    }
+}

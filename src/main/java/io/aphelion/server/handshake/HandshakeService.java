@@ -1,0 +1,56 @@
+package io.aphelion.server.handshake;
+
+import java.util.Map;
+
+import io.aphelion.server.session.Connection;
+import io.aphelion.server.session.Handshake;
+import io.aphelion.server.session.Session;
+import io.aphelion.server.session.SessionListener;
+import io.aphelion.server.session.SessionRegistry;
+import io.aphelion.wire.CloseCodes;
+import io.aphelion.wire.InitPacket;
+import io.aphelion.wire.ProtocolViolationException;
+import io.aphelion.wire.WireFormat;
+
+/**
+ * Checks init packets in PRODUCT.md's order, first failure wins: length (4003, by the decoder),
+ * protocol known and served (4000), version (0 passes; below min 4001; above max 4002), then the
+ * token (unknown, ended or of another protocol: a new session; full: 4006).
+ *
+ * <p>Thread-safe and stateless beyond its immutable tables.
+ */
+public final class HandshakeService implements Handshake {
+
+    /** A served protocol: its versions and the listener its sessions report to. */
+    public record ServedProtocol(int minVersion, int maxVersion, SessionListener listener) {
+    }
+
+    private final SessionRegistry registry;
+    private final Map<Integer, ServedProtocol> protocols;
+
+    public HandshakeService(SessionRegistry registry, Map<Integer, ServedProtocol> protocols) {
+        this.registry = registry;
+        this.protocols = Map.copyOf(protocols);
+    }
+
+    @Override
+    public Session accept(InitPacket init, Connection connection) {
+        ServedProtocol served = protocols.get(init.protocol());
+        if (served == null) {
+            throw new ProtocolViolationException(CloseCodes.INVALID_PROTOCOL, "Protocol " + init.protocol() + " is not served");
+        }
+        int version = init.version();
+        if (version != WireFormat.VERSION_BYPASS) {
+            if (version < served.minVersion()) {
+                throw new ProtocolViolationException(CloseCodes.VERSION_TOO_OLD,
+                        "Version " + version + " is too old; oldest served is " + served.minVersion());
+            }
+            if (version > served.maxVersion()) {
+                throw new ProtocolViolationException(CloseCodes.VERSION_TOO_NEW,
+                        "Version " + version + " is too new; newest served is " + served.maxVersion());
+            }
+        }
+        int effective = version == WireFormat.VERSION_BYPASS ? served.maxVersion() : version;
+        return registry.attach(init.protocol(), effective, init.token(), served.listener(), connection);
+    }
+}

@@ -1,0 +1,58 @@
+package io.aphelion.server.protocol.game;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Optional;
+
+import io.aphelion.proto.game.S2C;
+
+/**
+ * The application's handle to one game session. Thread-safe: use it from any thread, keep it as
+ * long as needed (after the session ended, sends return false).
+ */
+public interface GameSession {
+
+    /** A token-free id, unique in this process: safe to log and to show. */
+    long id();
+
+    /**
+     * Sends a reliable message: delivered at least once while the session lives, re-sent on
+     * another connection if the one it went out on is lost before the client acked it.
+     *
+     * @return false when it was not queued (the session ended, or its send buffer overflowed
+     *         and the session ended now)
+     */
+    boolean send(S2C message);
+
+    /**
+     * Sends a volatile message: at most once, never re-sent, and dropped first when the client
+     * is slow (state that the next update supersedes).
+     *
+     * @return false when it was dropped
+     */
+    boolean sendVolatile(S2C message);
+
+    /** Ends the session: its connections are closed with 1000 and this reason. */
+    void close(String reason);
+
+    /** Whether the session lives (connected, or waiting to be resumed). */
+    boolean isOpen();
+
+    /** Open connections now (0 while waiting to be resumed). */
+    int connectionCount();
+
+    /** The client's address on its most recent connection (from X-Forwarded-For behind a trusted proxy). */
+    InetSocketAddress remoteAddress();
+
+    /** The protocol version the session speaks. */
+    int protocolVersion();
+
+    /** Smoothed round-trip time measured from the client's acks, once it has acked. */
+    Optional<Duration> roundTripTime();
+
+    /** The application's own value for this session (a player object); null until set. */
+    Object attachment();
+
+    /** Sets the application's own value for this session. */
+    void attachment(Object value);
+}

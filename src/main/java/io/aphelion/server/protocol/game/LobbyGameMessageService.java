@@ -1,0 +1,114 @@
+package io.aphelion.server.protocol.game;
+
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
+
+import io.aphelion.proto.game.AuthenticateResponse;
+import io.aphelion.proto.game.C2S;
+import io.aphelion.proto.game.LocalChatMessage;
+import io.aphelion.proto.game.S2C;
+import io.aphelion.proto.game.TimeResponse;
+import io.aphelion.server.session.Delivery;
+import io.aphelion.server.session.SessionEndReason;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The default {@link GameMessageService}: a small working lobby.
+ *
+ * <ul>
+ * <li>{@code authenticate}: takes a nickname by {@link Nicknames}' rules; answers
+ * {@code authenticate_response} with 0 (OK), 3 (invalid nickname), 4 (nickname in use) or 2
+ * (the session already has a nickname).</li>
+ * <li>{@code time_request}: answers {@code time_response} with the echoed client time and the
+ * server's monotonic time in nanoseconds (volatile: a late answer would skew clock sync).</li>
+ * <li>{@code send_local_chat}: from an authenticated session, a {@code local_chat_message} to
+ * every authenticated session, the sender included, once per session however many connections
+ * it holds. Chat from a session without a nickname is ignored.</li>
+ * <li>{@code connection_ready} and {@code command}: accepted, nothing to do in a lobby.</li>
+ * </ul>
+ * A nickname is freed when its session ends. Thread-safe.
+ */
+public class LobbyGameMessageService implements GameMessageService {
+
+    private static final Logger log = LoggerFactory.getLogger(LobbyGameMessageService.class);
+
+    private final GameSessions sessions;
+    private final LongSupplier clock;
+    /** Canonical nickname to the id of the session holding it. */
+    private final ConcurrentHashMap<String, Long> nicknames = new ConcurrentHashMap<>();
+
+    /**
+     * @param sessions every game session, for chat
+     * @param clock the server's monotonic clock in nanoseconds
+     */
+    public LobbyGameMessageService(GameSessions sessions, LongSupplier clock) {
+        this.sessions = sessions;
+        this.clock = clock;
+    }
+
+    /** A player of the lobby: the session's attachment once it has a nickname. */
+    public record Player(String nickname) {
+    }
+
+    @Override
+    public void onMessage(GameSession session, C2S message) {
+        S2C.Builder reply = S2C.newBuilder();
+        message.getAuthenticateList().forEach(auth -> reply.addAuthenticateResponse(authenticate(session, auth.getNickname())));
+        message.getTimeRequestList().forEach(request -> session.sendVolatile(S2C.newBuilder()
+                .addTimeResponse(TimeResponse.newBuilder()
+                        .setClientTime(request.getClientTime())
+                        .setServerTime(clock.getAsLong()))
+                .build()));
+        if (reply.getAuthenticateResponseCount() > 0) {
+            session.send(reply.build());
+        }
+        Player player = player(session);
+        for (var chat : message.getSendLocalChatList()) {
+            if (player == null) {
+                log.debug("Chat from session {} without a nickname ignored", session.id());
+                continue;
+            }
+            S2C broadcast = S2C.newBuilder()
+                    .addLocalChatMessage(LocalChatMessage.newBuilder()
+                            .setSender(player.nickname())
+                            .setMessage(chat.getMessage()))
+                    .build();
+            sessions.broadcast(broadcast, other -> player(other) != null, Delivery.RELIABLE);
+        }
+    }
+
+    private AuthenticateResponse authenticate(GameSession session, String nickname) {
+        if (player(session) != null) {
+            return response(AuthenticateResponse.Error.ALREADY_AUTHENTICATED, "This session already has a nickname");
+        }
+        if (!Nicknames.isValid(nickname)) {
+            return response(AuthenticateResponse.Error.INVALID_NICKNAME, "A nickname starts with a letter, then letters, "
+                    + "digits, -[]\\`^{}_ or space, at most " + Nicknames.MAX_LENGTH + " characters");
+        }
+        Long holder = nicknames.putIfAbsent(Nicknames.canonical(nickname), session.id());
+        if (holder != null) {
+            return response(AuthenticateResponse.Error.NICKNAME_IN_USE, "Nickname in use");
+        }
+        session.attachment(new Player(nickname));
+        log.info("Session {} authenticated as {}", session.id(), nickname);
+        return response(AuthenticateResponse.Error.OK, "");
+    }
+
+    private static AuthenticateResponse response(AuthenticateResponse.Error error, String description) {
+        return AuthenticateResponse.newBuilder().setError(error).setErrorDescription(description).build();
+    }
+
+    @Override
+    public void sessionEnded(GameSession session, SessionEndReason reason) {
+        Player player = player(session);
+        if (player != null) {
+            nicknames.remove(Nicknames.canonical(player.nickname()), session.id());
+        }
+    }
+
+    private static Player player(GameSession session) {
+        return session.attachment() instanceof Player player ? player : null;
+    }
+}

@@ -1,0 +1,87 @@
+package io.aphelion.server.protocol.game;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Optional;
+
+import io.aphelion.proto.game.S2C;
+import io.aphelion.server.session.Delivery;
+import io.aphelion.server.session.Session;
+import io.aphelion.server.session.SessionEndReason;
+import io.aphelion.server.support.SerialExecutor;
+
+/**
+ * The {@link GameSession} of one game session, and the serial executor its service calls run on.
+ * Thread-safe.
+ */
+final class SessionHandle implements GameSession {
+
+    private final Session session;
+    final SerialExecutor executor;
+    private volatile Object attachment;
+
+    SessionHandle(Session session, SerialExecutor executor) {
+        this.session = session;
+        this.executor = executor;
+    }
+
+    @Override
+    public long id() {
+        return session.id();
+    }
+
+    @Override
+    public boolean send(S2C message) {
+        return session.send(message.toByteArray(), Delivery.RELIABLE);
+    }
+
+    @Override
+    public boolean sendVolatile(S2C message) {
+        return session.send(message.toByteArray(), Delivery.VOLATILE);
+    }
+
+    @Override
+    public void close(String reason) {
+        session.close(SessionEndReason.CLOSED_BY_SERVER, reason);
+    }
+
+    @Override
+    public boolean isOpen() {
+        return session.state() != Session.State.ENDED;
+    }
+
+    @Override
+    public int connectionCount() {
+        return session.connectionCount();
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress() {
+        return session.remoteAddress();
+    }
+
+    @Override
+    public int protocolVersion() {
+        return session.version();
+    }
+
+    @Override
+    public Optional<Duration> roundTripTime() {
+        return session.roundTripTime();
+    }
+
+    @Override
+    public Object attachment() {
+        return attachment;
+    }
+
+    @Override
+    public void attachment(Object value) {
+        attachment = value;
+    }
+
+    @Override
+    public String toString() {
+        return "GameSession " + session.id();
+    }
+}

@@ -1,0 +1,436 @@
+package io.aphelion.server.session;
+
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+
+import io.aphelion.server.ack.AckTracker;
+import io.aphelion.server.observability.TransportMetrics;
+import io.aphelion.server.support.Scheduler;
+import io.aphelion.server.support.Scheduler.Cancellable;
+import io.aphelion.server.transport.FrameSink;
+import io.aphelion.wire.CloseCodes;
+import io.aphelion.wire.InitPacket;
+import io.aphelion.wire.Packets;
+import io.aphelion.wire.ProtocolViolationException;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One websocket of a client: an explicit state machine (awaiting init, open, closed), its
+ * timers, and the writing half of its session's delivery.
+ *
+ * <p>Threads: frames arrive on a container thread, one at a time ({@link #onFrame}); timers fire
+ * on the scheduler's thread; the application may send from any thread. {@link #state} is the one
+ * guard at each entry. The delivery fields (marked "guarded by session lock") belong to the
+ * session's lock. Writes are asynchronous with at most one frame in flight; whichever thread
+ * finds the writer idle writes, so no thread ever waits for a slow client.
+ *
+ * <p>All violations of the protocol end here: a {@link ProtocolViolationException} thrown while
+ * handling a frame becomes a close with its code in {@link #onFrame}.
+ */
+public final class Connection {
+
+    private static final Logger log = LoggerFactory.getLogger(Connection.class);
+
+    private static final byte[] NO_PAYLOAD = new byte[0];
+
+    /** Where a connection is in its life. */
+    public enum State {
+        /** Upgraded; waiting for the 39-byte init packet (at most the init timeout). */
+        AWAITING_INIT,
+        /** Init accepted: exchanging packets with its session. */
+        OPEN,
+        /** Closed by either side; nothing more is read or written. */
+        CLOSED
+    }
+
+    private final FrameSink sink;
+    private final Handshake handshake;
+    private final Scheduler scheduler;
+    private final TransportSettings settings;
+    private final TransportMetrics metrics;
+
+    private final AtomicReference<State> state = new AtomicReference<>(State.AWAITING_INIT);
+    /** The session, set once when the init packet is accepted; null before. */
+    private volatile Session session;
+    /** The close code sent or received; 0 while not closed. */
+    private volatile int closeCode;
+    private volatile Cancellable initTimer = Cancellable.NONE;
+    private volatile Cancellable keepalive = Cancellable.NONE;
+    /** When the oldest unanswered ping was sent; 0 when every ping was answered. */
+    private volatile long pingSentNanos;
+
+    // Delivery state, guarded by the session's lock.
+    final AckTracker<Outbound> acks = new AckTracker<>();
+    /** Messages routed here and not yet written, oldest first. */
+    final ArrayDeque<Outbound> queue = new ArrayDeque<>(4);
+    /** The init reply, written before anything else; null once written. */
+    byte[] initReply;
+    /** Whether a frame is being written (at most one at a time). */
+    private boolean writing;
+    /** A message in the frame being written that the ack tracker did not retain (its peer never acked). */
+    private Outbound inFlightUntracked;
+    /** Whether an ack-delay timer is pending. */
+    private boolean ackTimerScheduled;
+
+    public Connection(FrameSink sink, Handshake handshake, Scheduler scheduler, TransportSettings settings,
+            TransportMetrics metrics) {
+        this.sink = sink;
+        this.handshake = handshake;
+        this.scheduler = scheduler;
+        this.settings = settings;
+        this.metrics = metrics;
+    }
+
+    /** The websocket is open: starts the init timeout. Called once, by the transport. */
+    public void opened() {
+        metrics.connectionOpened();
+        initTimer = scheduler.schedule(this::initTimedOut, settings.initTimeout());
+    }
+
+    /** A binary frame arrived (container thread). Any violation closes the connection with its code. */
+    public void onFrame(ByteBuffer frame) {
+        try {
+            metrics.frameReceived(frame.remaining());
+            switch (state.get()) {
+                case AWAITING_INIT -> onInit(frame);
+                case OPEN -> onPacket(frame);
+                case CLOSED -> { }
+            }
+        }
+        catch (ProtocolViolationException ex) {
+            close(ex.closeCode(), ex.getMessage());
+        }
+        catch (RuntimeException ex) {
+            log.error("Unexpected failure handling a frame from {}", remoteAddress(), ex);
+            close(CloseCodes.INTERNAL_ERROR, "Internal error");
+        }
+    }
+
+    /** A text frame arrived: the transport is binary only. */
+    public void onText() {
+        onFrameViolation(new ProtocolViolationException(CloseCodes.UNSUPPORTED_DATA, "Text frames are not supported"));
+    }
+
+    private void onFrameViolation(ProtocolViolationException ex) {
+        close(ex.closeCode(), ex.getMessage());
+    }
+
+    private void onInit(ByteBuffer frame) {
+        if (!state.compareAndSet(State.AWAITING_INIT, State.OPEN)) {
+            return;
+        }
+        initTimer.cancel();
+        InitPacket init;
+        try {
+            init = InitPacket.decode(frame);
+            Session accepted = handshake.accept(init, this);
+            metrics.handshake(init.protocol(), 0);
+            log.debug("Connection from {} joined session {} (protocol {})", remoteAddress(), accepted.id(), accepted.protocol());
+        }
+        catch (ProtocolViolationException ex) {
+            metrics.handshake(frame.remaining() >= 2 ? frame.getShort(frame.position()) : 0, ex.closeCode());
+            throw ex;
+        }
+        keepalive = scheduler.scheduleAtFixedRate(this::keepaliveTick, settings.pingInterval());
+        if (state.get() == State.CLOSED) {
+            keepalive.cancel();
+        }
+        flush();
+    }
+
+    private void onPacket(ByteBuffer frame) {
+        Session session = this.session;
+        int ack = Packets.ack(frame);
+        ByteBuffer payload = Packets.payload(frame);
+        Object message = payload.hasRemaining() ? session.listener().decode(payload) : null;
+        session.packetReceived(this, ack, message != null);
+        if (message != null) {
+            session.listener().onMessage(session, this, message);
+            scheduleAckIfOwed(session);
+        }
+    }
+
+    /** Called by the session when the init packet was accepted (under the session's lock). */
+    void attached(Session session, byte[] initReply) {
+        this.session = session;
+        this.initReply = initReply;
+    }
+
+    /** A websocket pong arrived. */
+    public void onPong() {
+        pingSentNanos = 0;
+    }
+
+    /** The websocket closed (container thread), by the peer or after our close frame. */
+    public void onClosed(int code) {
+        if (state.getAndSet(State.CLOSED) == State.CLOSED) {
+            return;
+        }
+        closeCode = code;
+        released(code);
+    }
+
+    /**
+     * Closes the connection with a code and reason: the one way the server closes a websocket.
+     * Harmless when already closed.
+     */
+    public void close(int code, String reason) {
+        if (state.getAndSet(State.CLOSED) == State.CLOSED) {
+            return;
+        }
+        closeCode = code;
+        if (code != CloseCodes.NORMAL && code != CloseCodes.GOING_AWAY) {
+            log.debug("Closing connection from {} with {} ({}): {}", remoteAddress(), code, CloseCodes.name(code), reason);
+        }
+        sink.close(code, reason);
+        released(code);
+    }
+
+    private void released(int code) {
+        initTimer.cancel();
+        keepalive.cancel();
+        metrics.connectionClosed(code);
+        Session session = this.session;
+        if (session != null) {
+            session.connectionLost(this, code);
+        }
+    }
+
+    private void initTimedOut() {
+        if (state.get() == State.AWAITING_INIT) {
+            metrics.handshake(0, CloseCodes.INIT_TIMEOUT);
+            close(CloseCodes.INIT_TIMEOUT, "No init packet within " + settings.initTimeout().toMillis() + " ms");
+        }
+    }
+
+    /** Every ping interval: check the previous ping was answered and acks keep up, then ping. */
+    private void keepaliveTick() {
+        if (state.get() != State.OPEN) {
+            return;
+        }
+        long now = scheduler.nanoTime();
+        long oldestUnacked = session.oldestUnackedNanos(this);
+        if (oldestUnacked >= 0 && now - oldestUnacked >= settings.ackTimeout().toNanos()) {
+            close(CloseCodes.ACK_TIMEOUT, "Packets unacked for " + settings.ackTimeout().toMillis() + " ms");
+            return;
+        }
+        if (pingSentNanos == 0) {
+            pingSentNanos = now;
+            long sent = now;
+            sink.sendPing();
+            scheduler.schedule(() -> checkPong(sent), settings.pongTimeout());
+        }
+    }
+
+    private void checkPong(long pingSent) {
+        if (state.get() == State.OPEN && pingSentNanos == pingSent) {
+            close(CloseCodes.PONG_TIMEOUT, "No pong within " + settings.pongTimeout().toMillis() + " ms");
+        }
+    }
+
+    private void scheduleAckIfOwed(Session session) {
+        boolean schedule;
+        session.lock.lock();
+        try {
+            schedule = acks.ackPending() && !ackTimerScheduled && state.get() == State.OPEN;
+            ackTimerScheduled |= schedule;
+        }
+        finally {
+            session.lock.unlock();
+        }
+        if (schedule) {
+            scheduler.schedule(this::ackTimerFired, settings.ackDelay());
+        }
+    }
+
+    private void ackTimerFired() {
+        session.lock.lock();
+        try {
+            ackTimerScheduled = false;
+        }
+        finally {
+            session.lock.unlock();
+        }
+        flush();
+    }
+
+    /**
+     * Writes what is waiting: the init reply, queued messages (each carrying the owed ack), or an
+     * ack-only packet. Any thread may call it; it returns at once when another write is in flight
+     * (that write's completion continues). Never blocks on the socket.
+     */
+    public void flush() {
+        Session session = this.session;
+        if (session == null) {
+            return;
+        }
+        while (true) {
+            ByteBuffer frame;
+            session.lock.lock();
+            try {
+                if (writing || state.get() != State.OPEN) {
+                    return;
+                }
+                frame = nextFrameLocked();
+                if (frame == null) {
+                    return;
+                }
+                writing = true;
+            }
+            finally {
+                session.lock.unlock();
+            }
+            metrics.frameSent(frame.remaining());
+            Write write = new Write(session);
+            sink.sendBinary(frame, write);
+            if (!write.completedDuringSend()) {
+                return;
+            }
+        }
+    }
+
+    private ByteBuffer nextFrameLocked() {
+        if (initReply != null) {
+            ByteBuffer reply = ByteBuffer.wrap(initReply);
+            initReply = null;
+            return reply;
+        }
+        Outbound message = queue.pollFirst();
+        if (message != null) {
+            ByteBuffer frame = Packets.encode(acks.takeAck(), message.payload);
+            if (!acks.sent(message, scheduler.nanoTime())) {
+                inFlightUntracked = message;
+            }
+            return frame;
+        }
+        if (acks.ackPending()) {
+            return Packets.encode(acks.takeAck(), NO_PAYLOAD);
+        }
+        return null;
+    }
+
+    /**
+     * Removes every message this connection still holds that must be delivered elsewhere, in
+     * their original order: retained unacked ones, the one in flight, then queued ones. Volatile
+     * ones are released instead. Under the session's lock, once the connection is gone.
+     */
+    ArrayDeque<Outbound> takeUndeliveredLocked(Session session) {
+        ArrayDeque<Outbound> undelivered = new ArrayDeque<>();
+        for (Outbound message : acks.drain()) {
+            keepIfReliable(session, undelivered, message);
+        }
+        if (inFlightUntracked != null) {
+            keepIfReliable(session, undelivered, inFlightUntracked);
+            inFlightUntracked = null;
+        }
+        for (Outbound message : queue) {
+            keepIfReliable(session, undelivered, message);
+        }
+        queue.clear();
+        return undelivered;
+    }
+
+    private static void keepIfReliable(Session session, ArrayDeque<Outbound> kept, Outbound message) {
+        if (message.reliable) {
+            kept.addLast(message);
+        }
+        else {
+            session.releaseLocked(message);
+        }
+    }
+
+    /** Messages routed here and not acked: what routing weighs. Under the session's lock. */
+    int loadLocked() {
+        return queue.size() + acks.retained() + (inFlightUntracked != null ? 1 : 0);
+    }
+
+    public State state() {
+        return state.get();
+    }
+
+    public boolean isOpen() {
+        return state.get() == State.OPEN;
+    }
+
+    /** The close code sent or received, or 0 while not closed. */
+    public int closeCode() {
+        return closeCode;
+    }
+
+    /** The session, or null before the init packet was accepted. */
+    public Session session() {
+        return session;
+    }
+
+    public InetSocketAddress remoteAddress() {
+        return sink.remoteAddress();
+    }
+
+    /** Smoothed round-trip time from acks in nanoseconds, or -1 before the first sample. */
+    long smoothedRttNanosLocked() {
+        return acks.smoothedRttNanos();
+    }
+
+    /**
+     * Completion of one frame write. Whether it completes inside {@code sendBinary} or later on
+     * another thread decides who continues the write loop, so completions never recurse.
+     */
+    private final class Write implements FrameSink.WriteCallback {
+
+        private static final int PENDING = 0;
+        private static final int RETURNED = 1;
+        private static final int COMPLETED = 2;
+
+        private final Session session;
+        private final AtomicInteger phase = new AtomicInteger(PENDING);
+
+        Write(Session session) {
+            this.session = session;
+        }
+
+        @Override
+        public void succeeded() {
+            session.lock.lock();
+            try {
+                writing = false;
+                if (inFlightUntracked != null) {
+                    session.releaseLocked(inFlightUntracked);
+                    inFlightUntracked = null;
+                }
+            }
+            finally {
+                session.lock.unlock();
+            }
+            continueAfterCompletion();
+        }
+
+        @Override
+        public void failed(Throwable cause) {
+            session.lock.lock();
+            try {
+                writing = false;
+            }
+            finally {
+                session.lock.unlock();
+            }
+            log.debug("Write to {} failed: {}", remoteAddress(), cause.toString());
+            close(CloseCodes.GOING_AWAY, "Write failed");
+        }
+
+        /** After sendBinary returned: true when the write already completed, so the caller loops on. */
+        boolean completedDuringSend() {
+            return !phase.compareAndSet(PENDING, RETURNED);
+        }
+
+        private void continueAfterCompletion() {
+            if (!phase.compareAndSet(PENDING, COMPLETED)) {
+                flush();
+            }
+        }
+    }
+}

@@ -1,0 +1,37 @@
+package io.aphelion.server.session;
+
+import io.aphelion.server.ack.AckTracker;
+
+/**
+ * One outgoing message of a session: its serialized payload and how it is delivered.
+ *
+ * <p>Not thread-safe: owned by its session and guarded by the session's lock. The payload array
+ * is never modified, so one array may be shared by many sessions (a broadcast serializes once).
+ */
+public final class Outbound implements AckTracker.Timestamped {
+
+    final byte[] payload;
+    final boolean reliable;
+    /** When the packet carrying it was handed to the socket ({@link io.aphelion.server.support.Scheduler#nanoTime()}); 0 before. */
+    private long sentAtNanos;
+
+    Outbound(byte[] payload, boolean reliable) {
+        this.payload = payload;
+        this.reliable = reliable;
+    }
+
+    /** Bytes this message holds in its session's send buffer. */
+    int size() {
+        return payload.length;
+    }
+
+    @Override
+    public void sentAtNanos(long nanos) {
+        sentAtNanos = nanos;
+    }
+
+    @Override
+    public long sentAtNanos() {
+        return sentAtNanos;
+    }
+}

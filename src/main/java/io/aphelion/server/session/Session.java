@@ -1,0 +1,472 @@
+package io.aphelion.server.session;
+
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+
+import io.aphelion.server.observability.TransportMetrics;
+import io.aphelion.server.support.Scheduler;
+import io.aphelion.server.support.Scheduler.Cancellable;
+import io.aphelion.wire.SessionToken;
+
+/**
+ * A player session: 1..max-connections connections of one protocol, and the messages on their
+ * way to the client (PRODUCT.md "Sessions").
+ *
+ * <ul>
+ * <li>Routing: each message goes to the open connection with the fewest messages routed to it and
+ * not yet acked; ties rotate, per session.</li>
+ * <li>Reliability: when a connection is lost, its reliable messages that were not acked move, in
+ * order, to another connection, or wait for the connection that resumes the session.</li>
+ * <li>Bounds: unsent and unacked messages count against a byte and a message limit. A volatile
+ * message past it is dropped; a reliable one first evicts the queued volatile ones, and if it
+ * still does not fit the session ends with {@link SessionEndReason#SEND_BUFFER_OVERFLOW}.</li>
+ * <li>Expiry: {@code expiry} after its last connection is lost, the session ends unless a
+ * connection resumed it.</li>
+ * </ul>
+ *
+ * <p>Thread-safe. {@link #lock} guards the fields below it and the delivery state of its
+ * connections. Listener lifecycle calls are made with the lock held, so they arrive in order and
+ * exactly once; listeners only hand them off. Sockets are closed after the lock is released.
+ */
+public final class Session {
+
+    /** Where a session is in its life. */
+    public enum State {
+        /** At least one connection. */
+        LIVE,
+        /** No connection; ends at expiry unless resumed. */
+        DETACHED,
+        /** Over; its token no longer resumes it. */
+        ENDED
+    }
+
+    /** Outcome of {@link #attach}. */
+    enum Attach {
+        NEW, ADDED, RESUMED, FULL, ENDED
+    }
+
+    private final long id;
+    private final SessionToken token;
+    private final int protocol;
+    private final int version;
+    private final SessionListener listener;
+    private final Scheduler scheduler;
+    private final TransportSettings settings;
+    private final TransportMetrics metrics;
+    private final SessionRegistry.Book book;
+
+    /** Guards everything below, and the delivery state of the connections. */
+    final ReentrantLock lock = new ReentrantLock();
+    private final ArrayList<Connection> connections = new ArrayList<>(2);
+    /** Messages waiting for a connection while the session has none, oldest first. */
+    private final ArrayDeque<Outbound> pending = new ArrayDeque<>();
+    private long bufferedBytes;
+    private int bufferedMessages;
+    private volatile State state = State.LIVE;
+    /** Start of the next routing scan, so ties rotate. */
+    private int rotation;
+    private Cancellable expiryTimer = Cancellable.NONE;
+    /** Bumped each time the session detaches, so a stale expiry timer does nothing. */
+    private int detachGeneration;
+    private volatile InetSocketAddress remoteAddress;
+    private volatile SessionEndReason endReason;
+    /** The protocol's own per-session state (for the game: its handle and executor). */
+    private volatile Object attachment;
+
+    Session(long id, SessionToken token, int protocol, int version, SessionListener listener, Scheduler scheduler,
+            TransportSettings settings, TransportMetrics metrics, SessionRegistry.Book book) {
+        this.id = id;
+        this.token = token;
+        this.protocol = protocol;
+        this.version = version;
+        this.listener = listener;
+        this.scheduler = scheduler;
+        this.settings = settings;
+        this.metrics = metrics;
+        this.book = book;
+    }
+
+    /** Adds a connection whose init packet named this session (or created it). */
+    Attach attach(Connection connection, boolean created) {
+        lock.lock();
+        try {
+            if (state == State.ENDED) {
+                return Attach.ENDED;
+            }
+            if (connections.size() >= settings.maxConnections()) {
+                return Attach.FULL;
+            }
+            connections.add(connection);
+            connection.attached(this, token.toBytes());
+            remoteAddress = connection.remoteAddress();
+            Attach result = created ? Attach.NEW : Attach.ADDED;
+            if (state == State.DETACHED) {
+                state = State.LIVE;
+                expiryTimer.cancel();
+                book.connected(this);
+                result = Attach.RESUMED;
+            }
+            connection.queue.addAll(pending);
+            pending.clear();
+            if (result == Attach.NEW) {
+                metrics.sessionStarted(protocol);
+                listener.sessionStarted(this);
+            }
+            else if (result == Attach.RESUMED) {
+                metrics.sessionResumed(protocol);
+                listener.sessionResumed(this, connection);
+            }
+            listener.connectionAdded(this, connection);
+            return result;
+        }
+        finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Queues a message for the client on the least loaded connection (or for the connection that
+     * resumes the session).
+     *
+     * @return false when the message was not queued: the session has ended, a volatile message
+     *         met a full buffer, or a reliable one overflowed it (and the session ended)
+     */
+    public boolean send(byte[] payload, Delivery delivery) {
+        return send(null, payload, delivery);
+    }
+
+    /**
+     * Like {@link #send(byte[], Delivery)}, on a given connection while it is open (a reply that
+     * must travel the path it measures, like a ping's).
+     */
+    public boolean send(Connection preferred, byte[] payload, Delivery delivery) {
+        Outbound message = new Outbound(payload, delivery == Delivery.RELIABLE);
+        Connection target;
+        List<Connection> toClose = null;
+        lock.lock();
+        try {
+            if (state == State.ENDED) {
+                return false;
+            }
+            if (!reserveLocked(message)) {
+                if (!message.reliable) {
+                    metrics.volatileDropped();
+                    return false;
+                }
+                evictVolatileLocked();
+                if (!reserveLocked(message)) {
+                    metrics.slowClientDisconnected();
+                    toClose = endLocked(SessionEndReason.SEND_BUFFER_OVERFLOW);
+                }
+            }
+            if (toClose == null) {
+                target = preferred != null && preferred.session() == this && connections.contains(preferred)
+                        ? preferred : routeLocked();
+                if (target == null) {
+                    pending.addLast(message);
+                }
+                else {
+                    target.queue.addLast(message);
+                }
+            }
+            else {
+                target = null;
+            }
+        }
+        finally {
+            lock.unlock();
+        }
+        if (toClose != null) {
+            closeAll(toClose, SessionEndReason.SEND_BUFFER_OVERFLOW, "Send buffer overflow: the client cannot keep up");
+            return false;
+        }
+        if (target != null) {
+            target.flush();
+        }
+        return true;
+    }
+
+    /** Applies the ack of a received packet and counts its payload (container thread). */
+    void packetReceived(Connection connection, int ack, boolean hasPayload) {
+        lock.lock();
+        try {
+            if (ack > 0) {
+                long rtt = connection.acks.acked(ack, scheduler.nanoTime(), this::releaseLocked);
+                metrics.ackReceived(ack, rtt);
+            }
+            if (hasPayload) {
+                connection.acks.received();
+            }
+        }
+        finally {
+            lock.unlock();
+        }
+    }
+
+    /** A connection closed: move its undelivered reliable messages on; detach if it was the last. */
+    void connectionLost(Connection connection, int closeCode) {
+        Connection target = null;
+        lock.lock();
+        try {
+            if (!connections.remove(connection)) {
+                return;
+            }
+            ArrayDeque<Outbound> undelivered = connection.takeUndeliveredLocked(this);
+            listener.connectionLost(this, connection, closeCode);
+            if (!undelivered.isEmpty()) {
+                metrics.resent(undelivered.size());
+            }
+            if (connections.isEmpty()) {
+                while (!undelivered.isEmpty()) {
+                    pending.addFirst(undelivered.pollLast());
+                }
+                state = State.DETACHED;
+                book.detached(this);
+                int generation = ++detachGeneration;
+                expiryTimer = scheduler.schedule(() -> expire(generation), settings.expiry());
+            }
+            else if (!undelivered.isEmpty()) {
+                target = routeLocked();
+                target.queue.addAll(undelivered);
+            }
+        }
+        finally {
+            lock.unlock();
+        }
+        if (target != null) {
+            target.flush();
+        }
+    }
+
+    private void expire(int generation) {
+        List<Connection> toClose;
+        lock.lock();
+        try {
+            if (state != State.DETACHED || generation != detachGeneration) {
+                return;
+            }
+            toClose = endLocked(SessionEndReason.EXPIRED);
+        }
+        finally {
+            lock.unlock();
+        }
+        closeAll(toClose, SessionEndReason.EXPIRED, "Session expired");
+    }
+
+    /**
+     * Ends the session: its connections are closed with the reason's close code, its buffers are
+     * released, its token stops working and its listener hears {@code sessionEnded} once.
+     * Harmless when already ended.
+     */
+    public void close(SessionEndReason reason, String description) {
+        List<Connection> toClose;
+        lock.lock();
+        try {
+            toClose = endLocked(reason);
+        }
+        finally {
+            lock.unlock();
+        }
+        closeAll(toClose, reason, description);
+    }
+
+    private List<Connection> endLocked(SessionEndReason reason) {
+        if (state == State.ENDED) {
+            return List.of();
+        }
+        if (state == State.LIVE) {
+            book.detached(this);
+        }
+        state = State.ENDED;
+        endReason = reason;
+        expiryTimer.cancel();
+        List<Connection> toClose = new ArrayList<>(connections);
+        connections.clear();
+        for (Connection connection : toClose) {
+            connection.takeUndeliveredLocked(this);
+        }
+        pending.clear();
+        bufferedBytes = 0;
+        bufferedMessages = 0;
+        book.ended(this);
+        metrics.sessionEnded(protocol, reason);
+        listener.sessionEnded(this, reason);
+        return toClose;
+    }
+
+    private static void closeAll(List<Connection> connections, SessionEndReason reason, String description) {
+        for (Connection connection : connections) {
+            connection.close(reason.closeCode(), description);
+        }
+    }
+
+    private Connection routeLocked() {
+        int count = connections.size();
+        if (count == 0) {
+            return null;
+        }
+        Connection best = null;
+        int bestLoad = Integer.MAX_VALUE;
+        int start = Math.floorMod(rotation++, count);
+        for (int i = 0; i < count; i++) {
+            Connection candidate = connections.get((start + i) % count);
+            int load = candidate.loadLocked();
+            if (load < bestLoad) {
+                best = candidate;
+                bestLoad = load;
+            }
+        }
+        return best;
+    }
+
+    private boolean reserveLocked(Outbound message) {
+        if (bufferedBytes + message.size() > settings.maxBufferedBytes()
+                || bufferedMessages + 1 > settings.maxBufferedMessages()) {
+            return false;
+        }
+        bufferedBytes += message.size();
+        bufferedMessages++;
+        return true;
+    }
+
+    /** Gives back a message's share of the send buffer (acked, written untracked, or dropped). */
+    void releaseLocked(Outbound message) {
+        bufferedBytes -= message.size();
+        bufferedMessages--;
+    }
+
+    private void evictVolatileLocked() {
+        evictVolatile(pending);
+        for (Connection connection : connections) {
+            evictVolatile(connection.queue);
+        }
+    }
+
+    private void evictVolatile(ArrayDeque<Outbound> queue) {
+        queue.removeIf(message -> {
+            if (message.reliable) {
+                return false;
+            }
+            releaseLocked(message);
+            metrics.volatileDropped();
+            return true;
+        });
+    }
+
+    /** When the oldest retained unacked packet on a connection was sent, or -1. */
+    long oldestUnackedNanos(Connection connection) {
+        lock.lock();
+        try {
+            return connection.acks.oldestSentAtNanos();
+        }
+        finally {
+            lock.unlock();
+        }
+    }
+
+    /** A token-free id, unique for the life of the process. */
+    public long id() {
+        return id;
+    }
+
+    /** The session token; never log it in full ({@link SessionToken#toString()} is safe). */
+    public SessionToken token() {
+        return token;
+    }
+
+    public int protocol() {
+        return protocol;
+    }
+
+    /** The protocol version the session speaks: the one its client asked for, or the newest served when it asked for 0 (bypass). */
+    public int version() {
+        return version;
+    }
+
+    public State state() {
+        return state;
+    }
+
+    /** Why the session ended, or null while it lives. */
+    public SessionEndReason endReason() {
+        return endReason;
+    }
+
+    public int connectionCount() {
+        lock.lock();
+        try {
+            return connections.size();
+        }
+        finally {
+            lock.unlock();
+        }
+    }
+
+    /** The address of the client's most recent connection. */
+    public InetSocketAddress remoteAddress() {
+        return remoteAddress;
+    }
+
+    /** Payload bytes held unsent or unacked. */
+    public long bufferedBytes() {
+        lock.lock();
+        try {
+            return bufferedBytes;
+        }
+        finally {
+            lock.unlock();
+        }
+    }
+
+    /** Messages held unsent or unacked. */
+    public int bufferedMessages() {
+        lock.lock();
+        try {
+            return bufferedMessages;
+        }
+        finally {
+            lock.unlock();
+        }
+    }
+
+    /** The smallest smoothed round-trip time among its connections, measured from acks. */
+    public Optional<Duration> roundTripTime() {
+        lock.lock();
+        try {
+            long best = -1;
+            for (Connection connection : connections) {
+                long rtt = connection.smoothedRttNanosLocked();
+                if (rtt >= 0 && (best < 0 || rtt < best)) {
+                    best = rtt;
+                }
+            }
+            return best < 0 ? Optional.empty() : Optional.of(Duration.ofNanos(best));
+        }
+        finally {
+            lock.unlock();
+        }
+    }
+
+    SessionListener listener() {
+        return listener;
+    }
+
+    /** The protocol's own per-session state. */
+    public Object attachment() {
+        return attachment;
+    }
+
+    public void attachment(Object attachment) {
+        this.attachment = attachment;
+    }
+
+    @Override
+    public String toString() {
+        return "Session " + id + " (protocol " + protocol + ", " + state + ")";
+    }
+}

@@ -1,0 +1,39 @@
+package io.aphelion.server.session;
+
+import java.nio.ByteBuffer;
+
+/**
+ * What a protocol does with a session: its lifecycle and its messages. One per protocol;
+ * {@link Session}s call it. Lifecycle calls for one session come in order and exactly once each:
+ * started, then any of connection added / connection lost / resumed, then ended.
+ *
+ * <p>Called with no lock held, on whichever thread caused the event (a container thread or the
+ * scheduler's): implementations hand slow work to their own executor.
+ */
+public interface SessionListener {
+
+    /**
+     * Decodes a payload of this protocol's {@code C2S}.
+     *
+     * @throws io.aphelion.wire.ProtocolViolationException with 1007 when it is not a valid message
+     */
+    Object decode(ByteBuffer payload);
+
+    /** A decoded message arrived on {@code connection}. */
+    void onMessage(Session session, Connection connection, Object message);
+
+    default void sessionStarted(Session session) {
+    }
+
+    default void connectionAdded(Session session, Connection connection) {
+    }
+
+    default void connectionLost(Session session, Connection connection, int closeCode) {
+    }
+
+    default void sessionResumed(Session session, Connection connection) {
+    }
+
+    default void sessionEnded(Session session, SessionEndReason reason) {
+    }
+}

@@ -1,0 +1,157 @@
+package io.aphelion.server.session;
+
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+import io.aphelion.server.observability.TransportMetrics;
+import io.aphelion.server.support.Scheduler;
+import io.aphelion.wire.CloseCodes;
+import io.aphelion.wire.ProtocolViolationException;
+import io.aphelion.wire.SessionToken;
+
+/**
+ * Every live session, by token and by id; creates sessions and attaches connections to them.
+ *
+ * <p>Tokens are 32 bytes of {@link SecureRandom}, unique among live sessions, and scoped to their
+ * protocol: a token of another protocol's session, an unknown token and an ended session's token
+ * all get the client a new session. An ended session is removed at once, so nothing leaks.
+ *
+ * <p>Thread-safe: concurrent maps; each session guards itself.
+ */
+public final class SessionRegistry {
+
+    private final Scheduler scheduler;
+    private final TransportSettings settings;
+    private final TransportMetrics metrics;
+    private final SecureRandom random = new SecureRandom();
+    private final AtomicLong ids = new AtomicLong();
+    private final ConcurrentHashMap<SessionToken, Session> byToken = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, Session> byId = new ConcurrentHashMap<>();
+    /** Live sessions by protocol id (index 0 counts any other id). */
+    private final AtomicInteger[] live = counters();
+    /** Live sessions with at least one connection, by protocol id. */
+    private final AtomicInteger[] connected = counters();
+    private final Book book = new Book();
+
+    public SessionRegistry(Scheduler scheduler, TransportSettings settings, TransportMetrics metrics) {
+        this.scheduler = scheduler;
+        this.settings = settings;
+        this.metrics = metrics;
+    }
+
+    /**
+     * Attaches a connection to the session its token names, or to a new session.
+     *
+     * @param protocol the protocol of the connection (already checked)
+     * @param version the requested version (already checked)
+     * @param token the token from the init packet, or null
+     * @throws ProtocolViolationException {@link CloseCodes#SESSION_FULL} when the named session is full
+     */
+    public Session attach(int protocol, int version, SessionToken token, SessionListener listener,
+            Connection connection) {
+        if (token != null) {
+            Session existing = byToken.get(token);
+            if (existing != null && existing.protocol() == protocol) {
+                switch (existing.attach(connection, false)) {
+                    case FULL -> throw new ProtocolViolationException(CloseCodes.SESSION_FULL,
+                            "Session already holds " + settings.maxConnections() + " connections");
+                    case ENDED -> { }
+                    default -> {
+                        return existing;
+                    }
+                }
+            }
+        }
+        Session created;
+        do {
+            created = new Session(ids.incrementAndGet(), SessionToken.random(random), protocol, version, listener,
+                    scheduler, settings, metrics, book);
+        }
+        while (byToken.putIfAbsent(created.token(), created) != null);
+        byId.put(created.id(), created);
+        counter(live, protocol).incrementAndGet();
+        counter(connected, protocol).incrementAndGet();
+        created.attach(connection, true);
+        return created;
+    }
+
+    private static AtomicInteger[] counters() {
+        return new AtomicInteger[] { new AtomicInteger(), new AtomicInteger(), new AtomicInteger() };
+    }
+
+    private static AtomicInteger counter(AtomicInteger[] counters, int protocol) {
+        return counters[protocol > 0 && protocol < counters.length ? protocol : 0];
+    }
+
+    /** What sessions tell the registry of their state changes (under their own lock). */
+    final class Book {
+
+        void connected(Session session) {
+            counter(connected, session.protocol()).incrementAndGet();
+        }
+
+        void detached(Session session) {
+            counter(connected, session.protocol()).decrementAndGet();
+        }
+
+        void ended(Session session) {
+            if (byToken.remove(session.token(), session)) {
+                byId.remove(session.id());
+                counter(live, session.protocol()).decrementAndGet();
+            }
+        }
+    }
+
+    /** A live session by id. */
+    public Optional<Session> find(long id) {
+        return Optional.ofNullable(byId.get(id));
+    }
+
+    /** Live sessions of a protocol (including those waiting to be resumed). */
+    public int liveSessions(int protocol) {
+        return counter(live, protocol).get();
+    }
+
+    /** Live sessions of a protocol that hold at least one connection. */
+    public int connectedSessions(int protocol) {
+        return counter(connected, protocol).get();
+    }
+
+    /** All live sessions. */
+    public int liveSessions() {
+        return byId.size();
+    }
+
+    /** Calls {@code action} for every live session of a protocol (a weakly consistent view). */
+    public void forEach(int protocol, Consumer<Session> action) {
+        for (Session session : byId.values()) {
+            if (session.protocol() == protocol && session.state() != Session.State.ENDED) {
+                action.accept(session);
+            }
+        }
+    }
+
+    /** Open connections across all sessions. */
+    public int openConnections() {
+        int count = 0;
+        for (Session session : byId.values()) {
+            count += session.connectionCount();
+        }
+        return count;
+    }
+
+    /** Ends every session with this reason (shutdown); returns how many were ended. */
+    public int closeAll(SessionEndReason reason, String description) {
+        List<Session> sessions = new ArrayList<>(byId.values());
+        for (Session session : sessions) {
+            session.close(reason, description);
+        }
+        return sessions.size();
+    }
+}

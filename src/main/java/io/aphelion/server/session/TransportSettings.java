@@ -1,0 +1,26 @@
+package io.aphelion.server.session;
+
+import java.time.Duration;
+
+/**
+ * The timing and limits the transport runs with; immutable. Built from
+ * {@link io.aphelion.server.config.AphelionProperties}; {@link #DEFAULT} holds PRODUCT.md's defaults.
+ *
+ * @param initTimeout time from upgrade to a complete init packet (4004 past it)
+ * @param pingInterval interval of websocket pings
+ * @param pongTimeout time to answer a ping (4009 past it)
+ * @param ackDelay longest wait before an owed ack goes out alone
+ * @param ackTimeout longest time a retained packet may stay unacked (4008 past it)
+ * @param expiry how long a session outlives its last connection
+ * @param maxConnections connections per session (4006 past it)
+ * @param maxBufferedBytes payload bytes a session may hold unsent or unacked
+ * @param maxBufferedMessages messages a session may hold unsent or unacked
+ */
+public record TransportSettings(Duration initTimeout, Duration pingInterval, Duration pongTimeout,
+        Duration ackDelay, Duration ackTimeout, Duration expiry, int maxConnections,
+        long maxBufferedBytes, int maxBufferedMessages) {
+
+    public static final TransportSettings DEFAULT = new TransportSettings(Duration.ofSeconds(10),
+            Duration.ofSeconds(20), Duration.ofSeconds(20), Duration.ofMillis(2), Duration.ofSeconds(30),
+            Duration.ofSeconds(30), 8, 1024 * 1024, 4096);
+}

@@ -1,0 +1,71 @@
+package io.aphelion.server.support;
+
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs tasks one at a time, in submission order, on a shared pool: each session gets one, so a
+ * session's events and messages are handled in order while sessions run in parallel.
+ *
+ * <p>Thread-safe. Bounded: {@link #execute} refuses a task (returns false) when {@code limit}
+ * tasks are already waiting, so a flood of work for one session cannot grow memory.
+ * A task that throws is logged; later tasks still run.
+ */
+public final class SerialExecutor {
+
+    private static final Logger log = LoggerFactory.getLogger(SerialExecutor.class);
+
+    private final Executor pool;
+    private final int limit;
+    private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
+    /** Tasks queued or running; the submitter that moves it from 0 schedules the drain. */
+    private final AtomicInteger pending = new AtomicInteger();
+
+    public SerialExecutor(Executor pool, int limit) {
+        this.pool = pool;
+        this.limit = limit;
+    }
+
+    /**
+     * Queues a task.
+     *
+     * @return false, with the task not queued, when {@code limit} tasks are already waiting
+     */
+    public boolean execute(Runnable task) {
+        return submit(task, false);
+    }
+
+    /** Queues a task even past the limit: for the few lifecycle events that must never be lost. */
+    public void executeAlways(Runnable task) {
+        submit(task, true);
+    }
+
+    private boolean submit(Runnable task, boolean always) {
+        if (!always && pending.get() >= limit) {
+            return false;
+        }
+        tasks.add(task);
+        if (pending.getAndIncrement() == 0) {
+            pool.execute(this::drain);
+        }
+        return true;
+    }
+
+    private void drain() {
+        do {
+            Runnable task = tasks.poll();
+            try {
+                task.run();
+            }
+            catch (RuntimeException | Error ex) {
+                log.error("Session task failed", ex);
+            }
+        }
+        while (pending.decrementAndGet() > 0);
+    }
+}

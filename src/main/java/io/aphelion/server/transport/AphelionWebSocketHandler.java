@@ -1,0 +1,75 @@
+package io.aphelion.server.transport;
+
+import java.net.InetSocketAddress;
+
+import io.aphelion.server.session.Connection;
+
+import org.springframework.web.socket.BinaryMessage;
+import org.springframework.web.socket.CloseStatus;
+import org.springframework.web.socket.PongMessage;
+import org.springframework.web.socket.TextMessage;
+import org.springframework.web.socket.WebSocketSession;
+import org.springframework.web.socket.adapter.jetty.JettyWebSocketSession;
+import org.springframework.web.socket.handler.BinaryWebSocketHandler;
+
+/**
+ * The websocket endpoint: decodes nothing itself, only routes container callbacks to the
+ * websocket's {@link Connection}, which owns the protocol state.
+ *
+ * <p>Called by the container, one callback at a time per websocket.
+ */
+public class AphelionWebSocketHandler extends BinaryWebSocketHandler {
+
+    /** Handshake attribute with the client's {@link InetSocketAddress} when a trusted proxy forwarded it. */
+    public static final String CLIENT_ADDRESS_ATTRIBUTE = "aphelion.clientAddress";
+
+    private static final String CONNECTION_ATTRIBUTE = "aphelion.connection";
+
+    private final ConnectionFactory connections;
+
+    public AphelionWebSocketHandler(ConnectionFactory connections) {
+        this.connections = connections;
+    }
+
+    @Override
+    public void afterConnectionEstablished(WebSocketSession webSocket) {
+        JettyWebSocketSession jetty = (JettyWebSocketSession) webSocket;
+        Object forwarded = webSocket.getAttributes().get(CLIENT_ADDRESS_ATTRIBUTE);
+        InetSocketAddress remote = forwarded instanceof InetSocketAddress address ? address : webSocket.getRemoteAddress();
+        Connection connection = connections.create(new JettyFrameSink(jetty.getNativeSession(), remote));
+        webSocket.getAttributes().put(CONNECTION_ATTRIBUTE, connection);
+        connection.opened();
+    }
+
+    @Override
+    protected void handleBinaryMessage(WebSocketSession webSocket, BinaryMessage message) {
+        connection(webSocket).onFrame(message.getPayload());
+    }
+
+    @Override
+    protected void handleTextMessage(WebSocketSession webSocket, TextMessage message) {
+        connection(webSocket).onText();
+    }
+
+    @Override
+    protected void handlePongMessage(WebSocketSession webSocket, PongMessage message) {
+        connection(webSocket).onPong();
+    }
+
+    @Override
+    public void handleTransportError(WebSocketSession webSocket, Throwable exception) {
+        // Jetty closes the websocket after a transport error; afterConnectionClosed follows.
+    }
+
+    @Override
+    public void afterConnectionClosed(WebSocketSession webSocket, CloseStatus status) {
+        Connection connection = (Connection) webSocket.getAttributes().get(CONNECTION_ATTRIBUTE);
+        if (connection != null) {
+            connection.onClosed(status.getCode());
+        }
+    }
+
+    private static Connection connection(WebSocketSession webSocket) {
+        return (Connection) webSocket.getAttributes().get(CONNECTION_ATTRIBUTE);
+    }
+}

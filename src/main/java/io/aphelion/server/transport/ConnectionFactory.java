@@ -1,0 +1,10 @@
+package io.aphelion.server.transport;
+
+import io.aphelion.server.session.Connection;
+
+/** Makes the {@link Connection} for a newly upgraded websocket. */
+@FunctionalInterface
+public interface ConnectionFactory {
+
+    Connection create(FrameSink sink);
+}
