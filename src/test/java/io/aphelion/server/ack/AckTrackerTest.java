@@ -1,0 +1,102 @@
+package io.aphelion.server.ack;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import io.aphelion.wire.CloseCodes;
+import io.aphelion.wire.ProtocolViolationException;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class AckTrackerTest {
+
+    static final class Message implements AckTracker.Timestamped {
+        final String name;
+        long sentAt;
+
+        Message(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public void sentAtNanos(long nanos) {
+            sentAt = nanos;
+        }
+
+        @Override
+        public long sentAtNanos() {
+            return sentAt;
+        }
+    }
+
+    private final AckTracker<Message> tracker = new AckTracker<>();
+    private final List<String> released = new ArrayList<>();
+
+    @Test
+    void countsAreSpreadOverSeveralAcksAbove255() {
+        for (int i = 0; i < 600; i++) {
+            tracker.received();
+        }
+        assertThat(tracker.takeAck()).isEqualTo(255);
+        assertThat(tracker.takeAck()).isEqualTo(255);
+        assertThat(tracker.takeAck()).isEqualTo(90);
+        assertThat(tracker.takeAck()).isZero();
+        assertThat(tracker.ackPending()).isFalse();
+    }
+
+    @Test
+    void peerThatNeverAckedGetsNothingRetained() {
+        assertThat(tracker.sent(new Message("a"), 10)).isFalse();
+        assertThat(tracker.sent(new Message("b"), 20)).isFalse();
+        assertThat(tracker.outstanding()).isEqualTo(2);
+        assertThat(tracker.retained()).isZero();
+        assertThat(tracker.peerAcks()).isFalse();
+    }
+
+    @Test
+    void afterFirstAckMessagesAreRetainedUntilAcked() {
+        tracker.sent(new Message("untracked"), 0);
+        tracker.acked(1, 5, message -> released.add(message.name));
+        assertThat(tracker.peerAcks()).isTrue();
+        assertThat(released).isEmpty();
+
+        assertThat(tracker.sent(new Message("a"), 100)).isTrue();
+        assertThat(tracker.sent(new Message("b"), 200)).isTrue();
+        assertThat(tracker.oldestSentAtNanos()).isEqualTo(100);
+        long rtt = tracker.acked(1, 150, message -> released.add(message.name));
+        assertThat(released).containsExactly("a");
+        assertThat(rtt).isEqualTo(50);
+        assertThat(tracker.smoothedRttNanos()).isEqualTo(50);
+        assertThat(tracker.drain()).extracting(message -> message.name).containsExactly("b");
+        assertThat(tracker.outstanding()).isZero();
+    }
+
+    @Test
+    void ackCoversUntrackedPacketsFirst() {
+        tracker.sent(new Message("u1"), 0);
+        tracker.sent(new Message("u2"), 0);
+        tracker.acked(1, 0, message -> released.add(message.name));
+        tracker.sent(new Message("a"), 10);
+        tracker.acked(2, 20, message -> released.add(message.name));
+        assertThat(released).containsExactly("a");
+        assertThat(tracker.outstanding()).isZero();
+    }
+
+    @Test
+    void ackLargerThanOutstandingIsAProtocolError() {
+        tracker.sent(new Message("a"), 0);
+        assertThatThrownBy(() -> tracker.acked(2, 0, message -> { }))
+                .isInstanceOfSatisfying(ProtocolViolationException.class,
+                        ex -> assertThat(ex.closeCode()).isEqualTo(CloseCodes.PROTOCOL_ERROR))
+                .hasMessageContaining("Ack 2 exceeds the 1 unacked");
+    }
+
+    @Test
+    void zeroAckChangesNothing() {
+        assertThat(tracker.acked(0, 0, message -> { })).isEqualTo(-1);
+        assertThat(tracker.peerAcks()).isFalse();
+    }
+}

@@ -1,0 +1,484 @@
+package io.aphelion.server.session;
+
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import io.aphelion.server.handshake.HandshakeService;
+import io.aphelion.server.handshake.HandshakeService.ServedProtocol;
+import io.aphelion.server.observability.TransportMetrics;
+import io.aphelion.server.testing.FakeSink;
+import io.aphelion.server.testing.ManualScheduler;
+import io.aphelion.wire.CloseCodes;
+import io.aphelion.wire.InitPacket;
+import io.aphelion.wire.SessionToken;
+import io.aphelion.wire.WireFormat;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Sessions and connections as state machines, with a manual clock and recording sinks: every
+ * timeout at {@code limit - 1} and at {@code limit}, routing, re-sending and the send buffer.
+ */
+class SessionStateTest {
+
+    private static final Duration MS = Duration.ofMillis(1);
+
+    private final ManualScheduler scheduler = new ManualScheduler();
+    private TransportSettings settings = new TransportSettings(Duration.ofSeconds(10), Duration.ofSeconds(20),
+            Duration.ofSeconds(20), Duration.ofMillis(2), Duration.ofSeconds(30), Duration.ofSeconds(30), 3,
+            1000, 10);
+    private final List<String> events = new ArrayList<>();
+    private final List<String> messages = new ArrayList<>();
+    private SessionRegistry registry;
+    private HandshakeService handshake;
+
+    /** Records lifecycle events; a payload decodes to its bytes as a string. */
+    private final SessionListener listener = new SessionListener() {
+        @Override
+        public Object decode(ByteBuffer payload) {
+            byte[] bytes = new byte[payload.remaining()];
+            payload.get(bytes);
+            return new String(bytes);
+        }
+
+        @Override
+        public void onMessage(Session session, Connection connection, Object message) {
+            messages.add((String) message);
+        }
+
+        @Override
+        public void sessionStarted(Session session) {
+            events.add("started");
+        }
+
+        @Override
+        public void connectionAdded(Session session, Connection connection) {
+            events.add("added");
+        }
+
+        @Override
+        public void connectionLost(Session session, Connection connection, int closeCode) {
+            events.add("lost " + closeCode);
+        }
+
+        @Override
+        public void sessionResumed(Session session, Connection connection) {
+            events.add("resumed");
+        }
+
+        @Override
+        public void sessionEnded(Session session, SessionEndReason reason) {
+            events.add("ended " + reason);
+        }
+    };
+
+    private void start() {
+        registry = new SessionRegistry(scheduler, settings, TransportMetrics.NONE);
+        handshake = new HandshakeService(registry, Map.of(WireFormat.PROTOCOL_GAME, new ServedProtocol(1, 3, listener)));
+    }
+
+    private Connection open(FakeSink sink) {
+        if (registry == null) {
+            start();
+        }
+        Connection connection = new Connection(sink, handshake, scheduler, settings, TransportMetrics.NONE);
+        connection.opened();
+        return connection;
+    }
+
+    private Connection connect(FakeSink sink, SessionToken token) {
+        Connection connection = open(sink);
+        connection.onFrame(ByteBuffer.wrap(new InitPacket(WireFormat.PROTOCOL_GAME, 1, token).encode()));
+        return connection;
+    }
+
+    private static SessionToken token(FakeSink sink) {
+        return InitPacket.decodeReply(ByteBuffer.wrap(sink.frames().get(0)));
+    }
+
+    /** The payloads (after the ack byte) of the packets a sink got, skipping the init reply and ack-only packets. */
+    private static List<String> payloads(FakeSink sink) {
+        List<byte[]> frames = sink.frames();
+        List<String> payloads = new ArrayList<>();
+        for (byte[] frame : frames.subList(1, frames.size())) {
+            if (frame.length > 1) {
+                payloads.add(new String(frame, 1, frame.length - 1));
+            }
+        }
+        return payloads;
+    }
+
+    private static void packet(Connection connection, int ack, String payload) {
+        byte[] bytes = payload.getBytes();
+        byte[] frame = new byte[bytes.length + 1];
+        frame[0] = (byte) ack;
+        System.arraycopy(bytes, 0, frame, 1, bytes.length);
+        connection.onFrame(ByteBuffer.wrap(frame));
+    }
+
+    @Test
+    void initTimeoutClosesWith4004AtTheLimitNotBefore() {
+        FakeSink sink = new FakeSink();
+        open(sink);
+        scheduler.advance(Duration.ofSeconds(10).minus(MS));
+        assertThat(sink.closeCode()).isZero();
+        scheduler.advance(MS);
+        assertThat(sink.closeCode()).isEqualTo(CloseCodes.INIT_TIMEOUT);
+    }
+
+    @Test
+    void initPacketInTimeCancelsTheInitTimeout() {
+        FakeSink sink = new FakeSink();
+        connect(sink, null);
+        scheduler.advance(Duration.ofSeconds(11));
+        assertThat(sink.closeCode()).isZero();
+        assertThat(sink.frames().get(0)).hasSize(32);
+    }
+
+    @Test
+    void sessionExpiresAtExpiryAfterItsLastConnectionNotBefore() {
+        FakeSink sink = new FakeSink();
+        Connection connection = connect(sink, null);
+        Session session = connection.session();
+        connection.onClosed(1006);
+        scheduler.advance(Duration.ofSeconds(30).minus(MS));
+        assertThat(session.state()).isEqualTo(Session.State.DETACHED);
+        assertThat(registry.liveSessions(WireFormat.PROTOCOL_GAME)).isEqualTo(1);
+        scheduler.advance(MS);
+        assertThat(session.state()).isEqualTo(Session.State.ENDED);
+        assertThat(registry.liveSessions(WireFormat.PROTOCOL_GAME)).isZero();
+        assertThat(events).containsExactly("started", "added", "lost 1006", "ended EXPIRED");
+    }
+
+    @Test
+    void reconnectingBeforeExpiryResumesTheSessionWithTheSameToken() {
+        FakeSink first = new FakeSink();
+        Connection connection = connect(first, null);
+        SessionToken token = token(first);
+        connection.onClosed(1006);
+        scheduler.advance(Duration.ofSeconds(30).minus(MS));
+        FakeSink second = new FakeSink();
+        Connection resumed = connect(second, token);
+        assertThat(token(second)).isEqualTo(token);
+        assertThat(resumed.session()).isSameAs(connection.session());
+        scheduler.advance(Duration.ofSeconds(31));
+        assertThat(resumed.session().state()).isEqualTo(Session.State.LIVE);
+        assertThat(events).containsExactly("started", "added", "lost 1006", "resumed", "added");
+    }
+
+    @Test
+    void expiredTokenStartsNewSession() {
+        FakeSink first = new FakeSink();
+        connect(first, null).onClosed(1000);
+        scheduler.advance(Duration.ofSeconds(30));
+        FakeSink second = new FakeSink();
+        connect(second, token(first));
+        assertThat(token(second)).isNotEqualTo(token(first));
+    }
+
+    @Test
+    void connectionPastMaxConnectionsIsRefusedWith4006AndSessionIsUnaffected() {
+        FakeSink first = new FakeSink();
+        Connection connection = connect(first, null);
+        connect(new FakeSink(), token(first));
+        connect(new FakeSink(), token(first));
+        FakeSink fourth = new FakeSink();
+        connect(fourth, token(first));
+        assertThat(fourth.closeCode()).isEqualTo(CloseCodes.SESSION_FULL);
+        assertThat(connection.session().connectionCount()).isEqualTo(3);
+    }
+
+    @Test
+    void ackOnlyPacketGoesOutAfterTheAckDelayWhenNothingElseIsSent() {
+        FakeSink sink = new FakeSink();
+        Connection connection = connect(sink, null);
+        packet(connection, 0, "a");
+        packet(connection, 0, "b");
+        assertThat(sink.frames()).hasSize(1);
+        scheduler.advance(Duration.ofMillis(2));
+        assertThat(sink.frames()).hasSize(2);
+        assertThat(sink.frames().get(1)).containsExactly(2);
+        assertThat(messages).containsExactly("a", "b");
+    }
+
+    @Test
+    void ackRidesOnTheNextOutgoingPacket() {
+        FakeSink sink = new FakeSink();
+        Connection connection = connect(sink, null);
+        packet(connection, 0, "a");
+        connection.session().send("reply".getBytes(), Delivery.RELIABLE);
+        assertThat(sink.frames().get(1)[0]).isEqualTo((byte) 1);
+        scheduler.advance(Duration.ofMillis(5));
+        assertThat(sink.frames()).hasSize(2);
+    }
+
+    @Test
+    void ackOnlyPacketsAreNotCounted() {
+        FakeSink sink = new FakeSink();
+        Connection connection = connect(sink, null);
+        connection.onFrame(ByteBuffer.wrap(new byte[] { 0 }));
+        scheduler.advance(Duration.ofMillis(10));
+        assertThat(sink.frames()).hasSize(1);
+    }
+
+    @Test
+    void ackLargerThanOutstandingClosesWith1002() {
+        FakeSink sink = new FakeSink();
+        Connection connection = connect(sink, null);
+        connection.session().send("x".getBytes(), Delivery.RELIABLE);
+        packet(connection, 2, "");
+        assertThat(sink.closeCode()).isEqualTo(CloseCodes.PROTOCOL_ERROR);
+    }
+
+    /** Sends a message and has whichever connection got it ack it at once, as a live client does. */
+    private static void sendAndAck(Session session, String message, Connection first, FakeSink a, Connection second,
+            FakeSink b) {
+        int beforeA = payloads(a).size();
+        int beforeB = payloads(b).size();
+        session.send(message.getBytes(), Delivery.RELIABLE);
+        if (payloads(a).size() > beforeA) {
+            packet(first, 1, "");
+        }
+        if (payloads(b).size() > beforeB) {
+            packet(second, 1, "");
+        }
+    }
+
+    @Test
+    void tiesBetweenEquallyLoadedConnectionsRotate() {
+        FakeSink a = new FakeSink();
+        Connection first = connect(a, null);
+        FakeSink b = new FakeSink();
+        Connection second = connect(b, token(a));
+        Session session = first.session();
+        for (int i = 0; i < 8; i++) {
+            sendAndAck(session, "m" + i, first, a, second, b);
+        }
+        assertThat(payloads(a)).hasSize(4);
+        assertThat(payloads(b)).hasSize(4);
+    }
+
+    @Test
+    void messagesGoToTheConnectionWithFewestUnacked() {
+        FakeSink a = new FakeSink();
+        Connection first = connect(a, null);
+        FakeSink b = new FakeSink();
+        Connection second = connect(b, token(a));
+        Session session = first.session();
+        sendAndAck(session, "warm1", first, a, second, b);
+        sendAndAck(session, "warm2", first, a, second, b);
+        int warmOnB = payloads(b).size();
+        // b stops reading: what it was given stays unacked, so everything else goes to a.
+        b.stall();
+        for (int i = 0; i < 10; i++) {
+            int before = payloads(a).size();
+            session.send(("m" + i).getBytes(), Delivery.RELIABLE);
+            if (payloads(a).size() > before) {
+                packet(first, 1, "");
+            }
+        }
+        assertThat(payloads(a).size() + payloads(b).size() - warmOnB - 1).isGreaterThanOrEqualTo(9);
+        assertThat(payloads(b).size() - warmOnB).isLessThanOrEqualTo(1);
+    }
+
+    @Test
+    void reliableMessagesOfALostConnectionAreSentAgainInOrderOnAnother() {
+        FakeSink a = new FakeSink();
+        Connection first = connect(a, null);
+        FakeSink b = new FakeSink();
+        Connection second = connect(b, token(a));
+        Session session = first.session();
+        // Make both connections "acking" clients.
+        session.send("warm-a".getBytes(), Delivery.RELIABLE);
+        session.send("warm-b".getBytes(), Delivery.RELIABLE);
+        packet(first, 1, "");
+        packet(second, 1, "");
+
+        b.stall();
+        a.stall();
+        List<String> sent = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            sent.add("r" + i);
+            session.send(("r" + i).getBytes(), Delivery.RELIABLE);
+            session.send(("v" + i).getBytes(), Delivery.VOLATILE);
+        }
+        List<String> onB = payloads(b).subList(1, payloads(b).size());
+        second.onClosed(1006);
+        a.completeWrites();
+        List<String> onA = payloads(a);
+        // Every reliable message reached the surviving connection; volatile ones of the lost one are gone.
+        assertThat(onA).containsAll(sent);
+        List<String> reliableOnA = onA.stream().filter(sent::contains).toList();
+        assertThat(reliableOnA).doesNotHaveDuplicates();
+        assertThat(onB).isNotEmpty();
+        assertThat(events).contains("lost 1006");
+    }
+
+    @Test
+    void reliableMessagesWaitForTheConnectionThatResumes() {
+        FakeSink a = new FakeSink();
+        Connection connection = connect(a, null);
+        Session session = connection.session();
+        session.send("warm".getBytes(), Delivery.RELIABLE);
+        packet(connection, 1, "");
+        a.stall();
+        session.send("one".getBytes(), Delivery.RELIABLE);
+        session.send("gone".getBytes(), Delivery.VOLATILE);
+        connection.onClosed(1006);
+        session.send("two".getBytes(), Delivery.RELIABLE);
+        FakeSink b = new FakeSink();
+        connect(b, token(a));
+        assertThat(payloads(b)).containsExactly("one", "two");
+    }
+
+    @Test
+    void fullBufferDropsVolatileMessages() {
+        FakeSink sink = new FakeSink();
+        Connection connection = connect(sink, null);
+        sink.stall();
+        Session session = connection.session();
+        int accepted = 0;
+        for (int i = 0; i < 20; i++) {
+            accepted += session.send(("v" + i).getBytes(), Delivery.VOLATILE) ? 1 : 0;
+        }
+        assertThat(accepted).isEqualTo(10);
+        assertThat(session.bufferedMessages()).isEqualTo(10);
+        assertThat(session.state()).isEqualTo(Session.State.LIVE);
+    }
+
+    @Test
+    void reliableMessageEvictsQueuedVolatileOnesBeforeOverflowing() {
+        FakeSink sink = new FakeSink();
+        Connection connection = connect(sink, null);
+        sink.stall();
+        Session session = connection.session();
+        for (int i = 0; i < 10; i++) {
+            session.send(("v" + i).getBytes(), Delivery.VOLATILE);
+        }
+        assertThat(session.send("r".getBytes(), Delivery.RELIABLE)).isTrue();
+        assertThat(session.state()).isEqualTo(Session.State.LIVE);
+        assertThat(session.bufferedMessages()).isLessThanOrEqualTo(10);
+    }
+
+    @Test
+    void reliableOverflowEndsTheSessionWith4007() {
+        FakeSink sink = new FakeSink();
+        Connection connection = connect(sink, null);
+        sink.stall();
+        Session session = connection.session();
+        boolean last = true;
+        for (int i = 0; i < 11; i++) {
+            last = session.send(("r" + i).getBytes(), Delivery.RELIABLE);
+        }
+        assertThat(last).isFalse();
+        assertThat(sink.closeCode()).isEqualTo(CloseCodes.SEND_BUFFER_OVERFLOW);
+        assertThat(session.state()).isEqualTo(Session.State.ENDED);
+        assertThat(session.endReason()).isEqualTo(SessionEndReason.SEND_BUFFER_OVERFLOW);
+        assertThat(events).endsWith("ended SEND_BUFFER_OVERFLOW");
+        assertThat(registry.liveSessions()).isZero();
+    }
+
+    @Test
+    void bufferIsBoundedInBytesToo() {
+        FakeSink sink = new FakeSink();
+        Connection connection = connect(sink, null);
+        sink.stall();
+        Session session = connection.session();
+        assertThat(session.send(new byte[600], Delivery.VOLATILE)).isTrue();
+        assertThat(session.send(new byte[600], Delivery.VOLATILE)).isFalse();
+        assertThat(session.bufferedBytes()).isEqualTo(600);
+    }
+
+    @Test
+    void unackedPacketsPastTheAckTimeoutCloseWith4008() {
+        FakeSink sink = new FakeSink();
+        Connection connection = connect(sink, null);
+        Session session = connection.session();
+        session.send("warm".getBytes(), Delivery.RELIABLE);
+        packet(connection, 1, "");
+        connection.onPong();
+        session.send("never acked".getBytes(), Delivery.RELIABLE);
+        // Ticks at 20 s (ping) and 40 s: the packet is 40 s old at the second tick.
+        scheduler.advance(Duration.ofSeconds(20));
+        connection.onPong();
+        assertThat(sink.closeCode()).isZero();
+        scheduler.advance(Duration.ofSeconds(20));
+        assertThat(sink.closeCode()).isEqualTo(CloseCodes.ACK_TIMEOUT);
+    }
+
+    @Test
+    void clientThatNeverAcksIsNotCutOffForAcks() {
+        FakeSink sink = new FakeSink();
+        Connection connection = connect(sink, null);
+        Session session = connection.session();
+        for (int i = 0; i < 50; i++) {
+            session.send(("m" + i).getBytes(), Delivery.RELIABLE);
+            packet(connection, 0, "c" + i);
+        }
+        for (int i = 0; i < 5; i++) {
+            scheduler.advance(Duration.ofSeconds(20));
+            connection.onPong();
+        }
+        assertThat(sink.closeCode()).isZero();
+        assertThat(session.bufferedMessages()).isZero();
+    }
+
+    @Test
+    void missingPongClosesWith4009AtThePongTimeout() {
+        FakeSink sink = new FakeSink();
+        connect(sink, null);
+        scheduler.advance(Duration.ofSeconds(20));
+        assertThat(sink.pings()).isEqualTo(1);
+        scheduler.advance(Duration.ofSeconds(20).minus(MS));
+        assertThat(sink.closeCode()).isZero();
+        scheduler.advance(MS);
+        assertThat(sink.closeCode()).isEqualTo(CloseCodes.PONG_TIMEOUT);
+    }
+
+    @Test
+    void answeredPingsKeepTheConnection() {
+        FakeSink sink = new FakeSink();
+        Connection connection = connect(sink, null);
+        for (int i = 0; i < 10; i++) {
+            scheduler.advance(Duration.ofSeconds(20));
+            connection.onPong();
+        }
+        assertThat(sink.closeCode()).isZero();
+        assertThat(sink.pings()).isEqualTo(10);
+    }
+
+    @Test
+    void closingTheSessionClosesEveryConnectionOnceAndFiresEndedOnce() {
+        FakeSink a = new FakeSink();
+        Connection first = connect(a, null);
+        FakeSink b = new FakeSink();
+        connect(b, token(a));
+        first.session().close(SessionEndReason.SHUTDOWN, "bye");
+        first.session().close(SessionEndReason.CLOSED_BY_SERVER, "again");
+        assertThat(a.closeCode()).isEqualTo(CloseCodes.GOING_AWAY);
+        assertThat(b.closeCode()).isEqualTo(CloseCodes.GOING_AWAY);
+        assertThat(events.stream().filter(e -> e.startsWith("ended"))).containsExactly("ended SHUTDOWN");
+        assertThat(scheduler.pending()).isZero();
+    }
+
+    @Test
+    void tokenOfAnotherProtocolStartsANewSession() {
+        registry = new SessionRegistry(scheduler, settings, TransportMetrics.NONE);
+        handshake = new HandshakeService(registry, Map.of(
+                WireFormat.PROTOCOL_GAME, new ServedProtocol(1, 1, listener),
+                WireFormat.PROTOCOL_PING, new ServedProtocol(1, 1, listener)));
+        FakeSink game = new FakeSink();
+        connect(game, null);
+        FakeSink ping = new FakeSink();
+        Connection connection = new Connection(ping, handshake, scheduler, settings, TransportMetrics.NONE);
+        connection.opened();
+        connection.onFrame(ByteBuffer.wrap(new InitPacket(WireFormat.PROTOCOL_PING, 1, token(game)).encode()));
+        assertThat(token(ping)).isNotEqualTo(token(game));
+        assertThat(registry.liveSessions()).isEqualTo(2);
+    }
+}
