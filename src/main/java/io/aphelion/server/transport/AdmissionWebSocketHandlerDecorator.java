@@ -1,0 +1,78 @@
+package io.aphelion.server.transport;
+
+import io.aphelion.wire.CloseCodes;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.web.socket.CloseStatus;
+import org.springframework.web.socket.WebSocketHandler;
+import org.springframework.web.socket.WebSocketMessage;
+import org.springframework.web.socket.WebSocketSession;
+import org.springframework.web.socket.handler.WebSocketHandlerDecorator;
+
+/**
+ * Admission in front of the endpoint's handler: records every websocket in {@link OpenWebSockets}
+ * and, once the server stops admitting (graceful shutdown), closes each new one with 1001 before
+ * the handler ever sees it.
+ *
+ * <p>Called by the container, one callback at a time per websocket.
+ */
+public final class AdmissionWebSocketHandlerDecorator extends WebSocketHandlerDecorator {
+
+    private static final Logger log = LoggerFactory.getLogger(AdmissionWebSocketHandlerDecorator.class);
+
+    /** Close sent to a websocket that arrives while the server shuts down. */
+    static final CloseStatus SHUTTING_DOWN = new CloseStatus(CloseCodes.GOING_AWAY, "Server shutting down");
+
+    /** Attribute set on a websocket that was refused: the handler never hears of it. */
+    private static final String REFUSED_ATTRIBUTE = "aphelion.refused";
+
+    private final OpenWebSockets openWebSockets;
+
+    public AdmissionWebSocketHandlerDecorator(WebSocketHandler delegate, OpenWebSockets openWebSockets) {
+        super(delegate);
+        this.openWebSockets = openWebSockets;
+    }
+
+    @Override
+    public void afterConnectionEstablished(WebSocketSession webSocket) throws Exception {
+        if (!openWebSockets.admit(webSocket)) {
+            webSocket.getAttributes().put(REFUSED_ATTRIBUTE, Boolean.TRUE);
+            log.debug("Refusing websocket from {}: shutting down", webSocket.getRemoteAddress());
+            webSocket.close(SHUTTING_DOWN);
+            return;
+        }
+        super.afterConnectionEstablished(webSocket);
+    }
+
+    @Override
+    public void handleMessage(WebSocketSession webSocket, WebSocketMessage<?> message) throws Exception {
+        if (!refused(webSocket)) {
+            super.handleMessage(webSocket, message);
+        }
+    }
+
+    @Override
+    public void handleTransportError(WebSocketSession webSocket, Throwable exception) throws Exception {
+        if (!refused(webSocket)) {
+            super.handleTransportError(webSocket, exception);
+        }
+    }
+
+    @Override
+    public void afterConnectionClosed(WebSocketSession webSocket, CloseStatus closeStatus) throws Exception {
+        try {
+            if (!refused(webSocket)) {
+                super.afterConnectionClosed(webSocket, closeStatus);
+            }
+        }
+        finally {
+            openWebSockets.closed(webSocket);
+        }
+    }
+
+    private static boolean refused(WebSocketSession webSocket) {
+        return webSocket.getAttributes().containsKey(REFUSED_ATTRIBUTE);
+    }
+}

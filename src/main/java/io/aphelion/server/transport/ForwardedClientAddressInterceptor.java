@@ -1,0 +1,57 @@
+package io.aphelion.server.transport;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Map;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.http.server.ServerHttpRequest;
+import org.springframework.http.server.ServerHttpResponse;
+import org.springframework.web.socket.WebSocketHandler;
+import org.springframework.web.socket.server.HandshakeInterceptor;
+
+/**
+ * Takes the client's address from {@code X-Forwarded-For} when the upgrade comes from a trusted
+ * proxy ({@code aphelion.websocket.trusted-proxies}), and hands it to the handler under
+ * {@link AphelionWebSocketHandler#CLIENT_ADDRESS_ATTRIBUTE}. The header names no client port:
+ * the forwarded address carries port 0. From an untrusted peer, the header is ignored.
+ *
+ * <p>Stateless and thread-safe; called on a container thread during the upgrade.
+ */
+public final class ForwardedClientAddressInterceptor implements HandshakeInterceptor {
+
+    private static final Logger log = LoggerFactory.getLogger(ForwardedClientAddressInterceptor.class);
+
+    /** The de-facto header of proxies (Varnish, nginx, HAProxy): {@code client, proxy1, proxy2}. */
+    static final String X_FORWARDED_FOR = "X-Forwarded-For";
+
+    private final TrustedProxies trustedProxies;
+
+    public ForwardedClientAddressInterceptor(TrustedProxies trustedProxies) {
+        this.trustedProxies = trustedProxies;
+    }
+
+    @Override
+    public boolean beforeHandshake(ServerHttpRequest request, ServerHttpResponse response, WebSocketHandler handler,
+            Map<String, Object> attributes) {
+        InetSocketAddress peer = request.getRemoteAddress();
+        if (trustedProxies.isEmpty() || peer == null || peer.getAddress() == null) {
+            return true;
+        }
+        List<String> forwardedFor = request.getHeaders().get(X_FORWARDED_FOR);
+        InetAddress client = trustedProxies.clientAddress(peer.getAddress(), forwardedFor);
+        if (!client.equals(peer.getAddress())) {
+            attributes.put(AphelionWebSocketHandler.CLIENT_ADDRESS_ATTRIBUTE, new InetSocketAddress(client, 0));
+            log.debug("Upgrade from {} forwarded by trusted proxy {}", client.getHostAddress(), peer);
+        }
+        return true;
+    }
+
+    @Override
+    public void afterHandshake(ServerHttpRequest request, ServerHttpResponse response, WebSocketHandler handler,
+            Exception exception) {
+    }
+}

@@ -1,0 +1,106 @@
+package io.aphelion.server.transport;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.web.socket.CloseStatus;
+import org.springframework.web.socket.WebSocketSession;
+
+/**
+ * The websockets open on the Aphelion endpoint, whether past their handshake or not, and whether
+ * new ones are admitted. Graceful shutdown stops admitting, closes what is left and waits for
+ * the closes to complete; health reports it.
+ *
+ * <p>Thread-safe. {@link #admitting} is a volatile flag that only goes from true to false;
+ * {@link #open} is a concurrent set bounded by the container's connection limit;
+ * {@link #emptied} is the monitor {@link #awaitClosed} waits on.
+ */
+public final class OpenWebSockets {
+
+    private static final Logger log = LoggerFactory.getLogger(OpenWebSockets.class);
+
+    /** Every websocket between its upgrade and its close, refused ones included. */
+    private final Set<WebSocketSession> open = ConcurrentHashMap.newKeySet();
+
+    /** Whether new websockets are served; false once {@link #stopAdmitting()} was called. */
+    private volatile boolean admitting = true;
+
+    /** Notified when {@link #open} becomes empty. */
+    private final Object emptied = new Object();
+
+    /**
+     * A websocket was upgraded: tracks it until {@link #closed} and tells whether to serve it.
+     * A websocket added while admitting stops is seen by a later {@link #closeAll}, so none
+     * slips through.
+     *
+     * @return false when the server no longer admits websockets: the caller closes it
+     */
+    boolean admit(WebSocketSession webSocket) {
+        open.add(webSocket);
+        return admitting;
+    }
+
+    /** A websocket closed (its close handshake finished or the socket dropped). */
+    void closed(WebSocketSession webSocket) {
+        if (open.remove(webSocket) && open.isEmpty()) {
+            synchronized (emptied) {
+                emptied.notifyAll();
+            }
+        }
+    }
+
+    /** Stops admitting websockets: from now on each new one is closed at once. Irreversible. */
+    public void stopAdmitting() {
+        admitting = false;
+    }
+
+    /** Whether new websockets are served. */
+    public boolean isAdmitting() {
+        return admitting;
+    }
+
+    /** Websockets open now, past their handshake or not. */
+    public int count() {
+        return open.size();
+    }
+
+    /**
+     * Sends a close frame on every open websocket. Harmless on one that is closing already: the
+     * container sends one close frame at most.
+     */
+    public void closeAll(CloseStatus status) {
+        for (WebSocketSession webSocket : open) {
+            try {
+                webSocket.close(status);
+            }
+            catch (IOException | RuntimeException ex) {
+                log.debug("Closing websocket {} failed: {}", webSocket.getId(), ex.toString());
+            }
+        }
+    }
+
+    /**
+     * Waits until every websocket has closed, or the timeout passed.
+     *
+     * @return whether every websocket closed in time
+     */
+    public boolean awaitClosed(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (emptied) {
+            while (!open.isEmpty()) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(emptied, left);
+            }
+        }
+        return true;
+    }
+}
