@@ -49,7 +49,8 @@ public final class AphelionConnection {
 
     private final SessionToken requested;
     private final Listener listener;
-    private final boolean autoAck;
+    /** Whether received packets are acked by the client itself. */
+    private volatile boolean autoAck;
     private final Duration ackDelay;
     private final ScheduledExecutorService timer;
     private final CompletableFuture<AphelionConnection> handshake = new CompletableFuture<>();
@@ -88,10 +89,10 @@ public final class AphelionConnection {
         return requested == null || !requested.equals(token);
     }
 
-    /** Sends a payload packet (a serialized {@code C2S}) carrying the acks owed so far. */
+    /** Sends a payload packet (a serialized {@code C2S}) carrying the acks owed so far (0 while auto-ack is off). */
     public CompletableFuture<Void> send(byte[] payload) {
         synchronized (this) {
-            int ack = takeAck();
+            int ack = autoAck ? takeAck() : 0;
             if (payload.length > 0) {
                 unackedSentAt.addLast(System.nanoTime());
             }
@@ -150,6 +151,14 @@ public final class AphelionConnection {
 
     public boolean isOpen() {
         return !closed.isDone();
+    }
+
+    /**
+     * Turns automatic acks on or off for this connection (off: it behaves like a client that stops
+     * acking, e.g. a stalled tab; packets received meanwhile are acked once it is on again).
+     */
+    public void autoAck(boolean on) {
+        autoAck = on;
     }
 
     /** Our payload packets the server has not acked yet. */
@@ -259,16 +268,14 @@ public final class AphelionConnection {
         if (!payload.hasRemaining()) {
             return;
         }
-        if (autoAck) {
-            boolean schedule;
-            synchronized (this) {
-                owedAcks++;
-                schedule = !ackScheduled;
-                ackScheduled = true;
-            }
-            if (schedule) {
-                timer.schedule(this::ackTimerFired, ackDelay.toNanos(), TimeUnit.NANOSECONDS);
-            }
+        boolean schedule;
+        synchronized (this) {
+            owedAcks++;
+            schedule = autoAck && !ackScheduled;
+            ackScheduled |= schedule;
+        }
+        if (schedule) {
+            timer.schedule(this::ackTimerFired, ackDelay.toNanos(), TimeUnit.NANOSECONDS);
         }
         listener.onMessage(this, payload);
     }
