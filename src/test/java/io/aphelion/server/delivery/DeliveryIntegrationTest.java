@@ -88,6 +88,9 @@ class DeliveryIntegrationTest extends ServerTestSupport {
     @Autowired
     private ScriptedGame game;
 
+    @Autowired
+    private io.aphelion.server.session.SessionRegistry registry;
+
     private static S2C numbered(int n) {
         return S2C.newBuilder().addLocalChatMessage(LocalChatMessage.newBuilder().setMessage(Integer.toString(n))).build();
     }
@@ -216,6 +219,55 @@ class DeliveryIntegrationTest extends ServerTestSupport {
             assertThat(latencies).isNotEmpty();
             assertThat(Duration.ofNanos(latencies.get(latencies.size() / 2))).isLessThan(Duration.ofMillis(250));
         }
+    }
+
+    @Test
+    void concurrentSendersFromManyThreadsDeliverEveryMessageExactlyOnceAndAcksBalance() throws Exception {
+        AphelionClient client = client(WireFormat.PROTOCOL_GAME);
+        RecordingListener onA = new RecordingListener();
+        RecordingListener onB = new RecordingListener();
+        AphelionConnection[] first = new AphelionConnection[1];
+        GameSession session = newSession(() -> first[0] = connect(client, onA));
+        AphelionConnection second = connect(client, first[0].token(), onB);
+        await().atMost(WAIT).until(() -> session.connectionCount() == 2);
+        // Both connections show they ack, so the server keeps what it sends until acked.
+        session.send(numbered(-1));
+        session.send(numbered(-1));
+        first[0].send(hello());
+        second.send(hello());
+
+        int threads = 4;
+        int perThread = 500;
+        java.util.concurrent.ExecutorService senders = java.util.concurrent.Executors.newFixedThreadPool(threads);
+        java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+        for (int t = 0; t < threads; t++) {
+            int base = t * perThread;
+            senders.execute(() -> {
+                try {
+                    start.await();
+                }
+                catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                }
+                for (int i = 0; i < perThread; i++) {
+                    session.send(numbered(base + i));
+                }
+            });
+        }
+        start.countDown();
+        senders.shutdown();
+        assertThat(senders.awaitTermination(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+
+        int total = threads * perThread;
+        await().atMost(WAIT).until(() -> numbers(onA).size() + numbers(onB).size() >= total);
+        List<Integer> all = new ArrayList<>(numbers(onA));
+        all.addAll(numbers(onB));
+        assertThat(all).hasSize(total).doesNotHaveDuplicates();
+        // Every packet got acked and the server's send buffer of the session drained to zero.
+        var core = registry.find(session.id()).orElseThrow();
+        await().atMost(WAIT).until(() -> core.bufferedMessages() == 0 && core.bufferedBytes() == 0);
+        await().atMost(WAIT).until(() -> first[0].unacked() == 0 && second.unacked() == 0);
+        assertThat(session.roundTripTime()).isPresent();
     }
 
     private static void awaitTimeResponse(RecordingListener listener, int clientTime) {
