@@ -316,8 +316,9 @@ public final class Connection {
 
     /**
      * Removes every message this connection still holds that must be delivered elsewhere, in
-     * their original order: retained unacked ones, the one in flight, then queued ones. Volatile
-     * ones are released instead. Under the session's lock, once the connection is gone.
+     * their original order: retained unacked ones, then queued ones. Volatile ones are released
+     * instead, and so is a message being written to a client that never acked: it counts as
+     * delivered once handed to the socket. Under the session's lock, once the connection is gone.
      */
     ArrayDeque<Outbound> takeUndeliveredLocked(Session session) {
         ArrayDeque<Outbound> undelivered = new ArrayDeque<>();
@@ -325,7 +326,7 @@ public final class Connection {
             keepIfReliable(session, undelivered, message);
         }
         if (inFlightUntracked != null) {
-            keepIfReliable(session, undelivered, inFlightUntracked);
+            session.releaseLocked(inFlightUntracked);
             inFlightUntracked = null;
         }
         for (Outbound message : queue) {

@@ -7,8 +7,10 @@ import java.nio.ByteBuffer;
  * {@link Session}s call it. Lifecycle calls for one session come in order and exactly once each:
  * started, then any of connection added / connection lost / resumed, then ended.
  *
- * <p>Called with no lock held, on whichever thread caused the event (a container thread or the
- * scheduler's): implementations hand slow work to their own executor.
+ * <p>{@link #decode} and {@link #onMessage} are called on the container thread with no lock held.
+ * The lifecycle methods are called with the session's lock held (that is what keeps them in
+ * order), on whichever thread caused the event: they must only hand the event off (to an
+ * executor), never block or call back into the session.
  */
 public interface SessionListener {
 
