@@ -3,6 +3,7 @@ package io.aphelion.server.protocol.game;
 import java.security.SecureRandom;
 import java.util.List;
 
+import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.UnknownFieldSet;
 
@@ -57,7 +58,7 @@ final class GameMessages {
     static UnknownFieldSet rawEmbedded(byte[] payload, int envelopeField) {
         try {
             UnknownFieldSet envelope = UnknownFieldSet.parseFrom(payload);
-            List<com.google.protobuf.ByteString> embedded = envelope.getField(envelopeField).getLengthDelimitedList();
+            List<ByteString> embedded = envelope.getField(envelopeField).getLengthDelimitedList();
             if (embedded.isEmpty()) {
                 throw new AssertionError("No field " + envelopeField + " in " + envelope);
             }

@@ -1,0 +1,217 @@
+package io.aphelion.server.config;
+
+import java.time.Duration;
+import java.util.List;
+
+import io.aphelion.proto.game.C2S;
+import io.aphelion.server.handshake.HandshakeService;
+import io.aphelion.server.protocol.game.GameMessageService;
+import io.aphelion.server.protocol.game.GameSession;
+import io.aphelion.server.protocol.game.GameSessions;
+import io.aphelion.server.protocol.game.LobbyGameMessageService;
+import io.aphelion.server.session.SessionRegistry;
+import io.aphelion.server.session.TransportSettings;
+import io.aphelion.server.transport.AphelionWebSocketHandler;
+
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.context.properties.bind.validation.BindValidationException;
+import org.springframework.boot.test.context.assertj.AssertableWebApplicationContext;
+import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.util.unit.DataSize;
+import org.springframework.web.servlet.handler.AbstractUrlHandlerMapping;
+import org.springframework.web.socket.server.support.WebSocketHttpRequestHandler;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@link AphelionAutoConfiguration} and {@link AphelionProperties} in a context without a server:
+ * the defaults of PRODUCT.md, the beans that back off, and start-up failures that name the key.
+ */
+class AphelionAutoConfigurationTest {
+
+    private final WebApplicationContextRunner runner = new WebApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(AphelionAutoConfiguration.class));
+
+    @Test
+    void defaultsAreThoseOfTheProductContract() {
+        runner.run(context -> {
+            assertThat(context).hasNotFailed();
+            AphelionProperties properties = context.getBean(AphelionProperties.class);
+            AphelionProperties.Websocket ws = properties.getWebsocket();
+            assertThat(ws.getPath()).isEqualTo("/aphelion");
+            assertThat(ws.getInitTimeout()).isEqualTo(Duration.ofSeconds(10));
+            assertThat(ws.getMaxMessageSize()).isEqualTo(DataSize.ofKilobytes(64));
+            assertThat(ws.getAllowedOrigins()).containsExactly("*");
+            assertThat(ws.getPingInterval()).isEqualTo(Duration.ofSeconds(20));
+            assertThat(properties.getSession().getExpiry()).isEqualTo(Duration.ofSeconds(30));
+            assertThat(properties.getSession().getMaxConnections()).isEqualTo(8);
+            assertThat(properties.getProtocols().getPing().getMinVersion()).isEqualTo(1);
+            assertThat(properties.getProtocols().getPing().getMaxVersion()).isEqualTo(1);
+            assertThat(properties.getProtocols().getGame().getMinVersion()).isEqualTo(1);
+            assertThat(properties.getProtocols().getGame().getMaxVersion()).isEqualTo(1);
+        });
+    }
+
+    @Test
+    void defaultsReachTheTransport() {
+        runner.run(context -> {
+            TransportSettings settings = context.getBean(TransportSettings.class);
+            assertThat(settings.initTimeout()).isEqualTo(Duration.ofSeconds(10));
+            assertThat(settings.pingInterval()).isEqualTo(Duration.ofSeconds(20));
+            assertThat(settings.expiry()).isEqualTo(Duration.ofSeconds(30));
+            assertThat(settings.maxConnections()).isEqualTo(8);
+        });
+    }
+
+    @Test
+    void propertiesBindWithRelaxedNames() {
+        runner.withPropertyValues("aphelion.session.max-connections=3", "aphelion.session.expiry=45s",
+                "aphelion.websocket.maxMessageSize=1MB", "aphelion.websocket.allowed-origins=https://a.example,https://b.example")
+                .run(context -> {
+                    AphelionProperties properties = context.getBean(AphelionProperties.class);
+                    assertThat(properties.getSession().getMaxConnections()).isEqualTo(3);
+                    assertThat(properties.getWebsocket().getMaxMessageSize()).isEqualTo(DataSize.ofMegabytes(1));
+                    assertThat(properties.getWebsocket().getAllowedOrigins())
+                            .containsExactly("https://a.example", "https://b.example");
+                    assertThat(context.getBean(TransportSettings.class).maxConnections()).isEqualTo(3);
+                    assertThat(context.getBean(TransportSettings.class).expiry()).isEqualTo(Duration.ofSeconds(45));
+                });
+    }
+
+    @Test
+    void endpointIsRegisteredOnTheConfiguredPath() {
+        runner.withPropertyValues("aphelion.websocket.path=/game/ws").run(context -> {
+            assertThat(context).hasNotFailed();
+            assertThat(handlerPaths(context)).containsExactly("/game/ws");
+        });
+    }
+
+    @Test
+    void lobbyIsTheDefaultGameMessageService() {
+        runner.run(context -> {
+            assertThat(context).hasSingleBean(GameMessageService.class);
+            assertThat(context).hasSingleBean(LobbyGameMessageService.class);
+            assertThat(context).hasSingleBean(GameSessions.class);
+            assertThat(context).hasSingleBean(HandshakeService.class);
+            assertThat(context).hasSingleBean(AphelionWebSocketHandler.class);
+        });
+    }
+
+    @Test
+    void userGameMessageServiceBacksOffTheLobby() {
+        runner.withUserConfiguration(UserGameConfiguration.class).run(context -> {
+            assertThat(context).hasNotFailed();
+            assertThat(context).hasSingleBean(GameMessageService.class);
+            assertThat(context).doesNotHaveBean(LobbyGameMessageService.class);
+            assertThat(context.getBean(GameMessageService.class)).isSameAs(context.getBean("userGame"));
+            assertThat(context).hasSingleBean(HandshakeService.class);
+        });
+    }
+
+    @Test
+    void userSessionRegistryBacksOffTheDefault() {
+        runner.withUserConfiguration(UserRegistryConfiguration.class).run(context -> {
+            assertThat(context).hasSingleBean(SessionRegistry.class);
+            assertThat(context.getBean(SessionRegistry.class)).isSameAs(context.getBean("userRegistry"));
+        });
+    }
+
+    @Test
+    void maxConnectionsBelowOneFailsNamingTheKey() {
+        assertStartupFails("aphelion.session.max-connections=0", "aphelion.session.max-connections must be at least 1");
+    }
+
+    @Test
+    void maxVersionBelowMinVersionFailsNamingTheKey() {
+        assertStartupFails(List.of("aphelion.protocols.game.min-version=3", "aphelion.protocols.game.max-version=2"),
+                "aphelion.protocols.game.max-version must not be below aphelion.protocols.game.min-version");
+    }
+
+    @Test
+    void minVersionZeroFailsNamingTheKey() {
+        assertStartupFails("aphelion.protocols.ping.min-version=0", "aphelion.protocols.ping.min-version");
+    }
+
+    @Test
+    void pathWithoutLeadingSlashFailsNamingTheKey() {
+        // A field error: the message names the property and the failure analyzer shows its value and origin.
+        runner.withPropertyValues("aphelion.websocket.path=aphelion").run(context -> {
+            assertThat(context).hasFailed();
+            assertThat(context.getStartupFailure()).rootCause().isInstanceOf(BindValidationException.class)
+                    .hasMessageContaining("on field 'websocket.path'")
+                    .hasMessageContaining("must start with '/'");
+        });
+    }
+
+    @Test
+    void zeroExpiryFailsNamingTheKey() {
+        assertStartupFails("aphelion.session.expiry=0s", "aphelion.session.expiry");
+    }
+
+    @Test
+    void emptyAllowedOriginsFailsNamingTheKey() {
+        assertStartupFails("aphelion.websocket.allowed-origins=", "aphelion.websocket.allowed-origins");
+    }
+
+    @Test
+    void tinyMaxMessageSizeFailsNamingTheKey() {
+        assertStartupFails("aphelion.websocket.max-message-size=1B", "aphelion.websocket.max-message-size");
+    }
+
+    @Test
+    void everyBadKeyIsReportedAtOnce() {
+        runner.withPropertyValues("aphelion.session.max-connections=0", "aphelion.websocket.path=nope").run(context -> {
+            assertThat(context).hasFailed();
+            assertThat(context.getStartupFailure()).rootCause().isInstanceOf(BindValidationException.class)
+                    .hasMessageContaining("aphelion.session.max-connections")
+                    .hasMessageContaining("websocket.path");
+        });
+    }
+
+    private void assertStartupFails(String property, String key) {
+        assertStartupFails(List.of(property), key);
+    }
+
+    private void assertStartupFails(List<String> properties, String key) {
+        runner.withPropertyValues(properties.toArray(String[]::new)).run(context -> {
+            assertThat(context).hasFailed();
+            assertThat(context.getStartupFailure()).rootCause()
+                    .isInstanceOf(BindValidationException.class)
+                    .hasMessageContaining(key);
+        });
+    }
+
+    private static List<String> handlerPaths(AssertableWebApplicationContext context) {
+        return context.getBeansOfType(AbstractUrlHandlerMapping.class).values().stream()
+                .flatMap(mapping -> mapping.getHandlerMap().entrySet().stream())
+                .filter(entry -> entry.getValue() instanceof WebSocketHttpRequestHandler)
+                .map(entry -> entry.getKey())
+                .toList();
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class UserGameConfiguration {
+
+        @Bean
+        GameMessageService userGame() {
+            return new GameMessageService() {
+                @Override
+                public void onMessage(GameSession session, C2S message) {
+                }
+            };
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class UserRegistryConfiguration {
+
+        @Bean
+        SessionRegistry userRegistry(io.aphelion.server.support.Scheduler scheduler, TransportSettings settings) {
+            return new SessionRegistry(scheduler, settings, io.aphelion.server.observability.TransportMetrics.NONE);
+        }
+    }
+}
