@@ -3,7 +3,8 @@
 # Build the jar first, then the image (from the repository's top level):
 #   ./mvnw -B -DskipTests package
 #   podman build --format docker -t aphelion-server .        (or: docker build -t aphelion-server .)
-#   podman run --rm -p 127.0.0.1:80:8080 aphelion-server
+#   docker run --rm -p 127.0.0.1:80:80 aphelion-server
+#   podman run --rm --sysctl net.ipv4.ip_unprivileged_port_start=0 -p 127.0.0.1:80:80 aphelion-server
 #
 # Base image: built locally by scripts/container-engine.sh, no registry involved:
 # `debootstrap --variant=minbase bookworm` + openjdk-17-jre-headless + curl, imported as
@@ -29,17 +30,17 @@ COPY --from=extract /build/extracted/spring-boot-loader/ ./
 COPY --from=extract /build/extracted/snapshot-dependencies/ ./
 COPY --from=extract /build/extracted/application/ ./
 
-# Port: the server's default is 80 (server.port), but the process runs as an unprivileged user,
-# and binding a port below 1024 would need a capability (setcap on the java binary breaks the
-# launcher's $ORIGIN library lookup) or the net.ipv4.ip_unprivileged_port_start sysctl (Docker
-# sets it, Podman and many Kubernetes setups do not). So inside the container the server listens
-# on 8080; publish it wherever you like, e.g. `-p 80:8080`. Set SERVER_PORT to change it (the
-# HEALTHCHECK follows). Liveness/readiness probe endpoints are switched on here because they
-# are only on by default on Kubernetes.
-ENV SERVER_PORT=8080 \
+# Port: the server listens on the spec's port 80 as an unprivileged user. Docker (20.10+) sets
+# net.ipv4.ip_unprivileged_port_start=0 in every container, so this just works there; Podman
+# needs `--sysctl net.ipv4.ip_unprivileged_port_start=0` (Kubernetes: the same sysctl in the pod's
+# securityContext, a "safe" sysctl). Or pick a high port: `-e SERVER_PORT=8080`; the HEALTHCHECK
+# follows SERVER_PORT. (setcap on the java binary is not an option: it breaks the launcher's
+# $ORIGIN library lookup.) Probe endpoints are switched on here because Spring Boot turns them
+# on by itself only on Kubernetes.
+ENV SERVER_PORT=80 \
     MANAGEMENT_ENDPOINT_HEALTH_PROBES_ENABLED=true \
     JAVA_OPTS="-XX:MaxRAMPercentage=75 -XX:+ExitOnOutOfMemoryError"
-EXPOSE 8080
+EXPOSE 80
 
 USER 10001:10001
 
