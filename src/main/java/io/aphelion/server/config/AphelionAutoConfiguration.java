@@ -22,6 +22,7 @@ import io.aphelion.server.session.TransportSettings;
 import io.aphelion.server.support.Scheduler;
 import io.aphelion.server.support.SystemScheduler;
 import io.aphelion.server.transport.AphelionWebSocketHandler;
+import io.aphelion.server.transport.OpenWebSockets;
 import io.aphelion.wire.WireFormat;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -108,6 +109,13 @@ public class AphelionAutoConfiguration {
             TransportSettings settings, ObjectProvider<TransportMetrics> metrics) {
         TransportMetrics reporter = metrics.getIfAvailable(() -> TransportMetrics.NONE);
         return new AphelionWebSocketHandler(sink -> new Connection(sink, handshake, scheduler, settings, reporter));
+    }
+
+    /** Every open websocket, and whether new ones are admitted (graceful shutdown stops it). */
+    @Bean
+    @ConditionalOnMissingBean
+    OpenWebSockets aphelionOpenWebSockets() {
+        return new OpenWebSockets();
     }
 
     static Duration websocketIdleTimeout(AphelionProperties.Websocket ws) {

@@ -4,6 +4,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import io.aphelion.server.transport.TrustedProxies;
+
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.util.unit.DataSize;
 import org.springframework.validation.Errors;
@@ -25,6 +27,8 @@ public class AphelionProperties implements Validator {
 
     private final Game game = new Game();
 
+    private final Shutdown shutdown = new Shutdown();
+
     public Websocket getWebsocket() {
         return websocket;
     }
@@ -39,6 +43,10 @@ public class AphelionProperties implements Validator {
 
     public Game getGame() {
         return game;
+    }
+
+    public Shutdown getShutdown() {
+        return shutdown;
     }
 
     public static class Websocket {
@@ -84,6 +92,13 @@ public class AphelionProperties implements Validator {
          * an ack-only packet. Acks go out sooner when the handler of the packet is done.
          */
         private Duration ackDelay = Duration.ofMillis(2);
+
+        /**
+         * Proxies whose X-Forwarded-For header gives the client's address, as IP addresses or
+         * CIDR blocks ("127.0.0.1", "10.0.0.0/8", "::1"). The client is the right-most entry not
+         * itself trusted. Empty (the default): trust no one, the client is the socket's peer.
+         */
+        private List<String> trustedProxies = new ArrayList<>();
 
         public String getPath() {
             return path;
@@ -139,6 +154,14 @@ public class AphelionProperties implements Validator {
 
         public void setAckDelay(Duration ackDelay) {
             this.ackDelay = ackDelay;
+        }
+
+        public List<String> getTrustedProxies() {
+            return trustedProxies;
+        }
+
+        public void setTrustedProxies(List<String> trustedProxies) {
+            this.trustedProxies = trustedProxies;
         }
     }
 
@@ -283,6 +306,23 @@ public class AphelionProperties implements Validator {
         }
     }
 
+    public static class Shutdown {
+
+        /**
+         * Time to wait, once shutdown begins, for every websocket to finish its close handshake
+         * after the server closed it with 1001. The web server stops after it.
+         */
+        private Duration timeout = Duration.ofSeconds(10);
+
+        public Duration getTimeout() {
+            return timeout;
+        }
+
+        public void setTimeout(Duration timeout) {
+            this.timeout = timeout;
+        }
+    }
+
     public static class Game {
 
         /**
@@ -348,6 +388,21 @@ public class AphelionProperties implements Validator {
         }
         versions(errors, "protocols.ping", properties.getProtocols().getPing());
         versions(errors, "protocols.game", properties.getProtocols().getGame());
+        if (ws.getTrustedProxies() == null) {
+            reject(errors, "websocket.trusted-proxies", "must not be null (leave it empty to trust no proxy)");
+        }
+        else {
+            try {
+                TrustedProxies.parse(ws.getTrustedProxies());
+            }
+            catch (IllegalArgumentException ex) {
+                reject(errors, "websocket.trusted-proxies", ex.getMessage());
+            }
+        }
+        Duration shutdownTimeout = properties.getShutdown().getTimeout();
+        if (shutdownTimeout == null || shutdownTimeout.isNegative()) {
+            reject(errors, "shutdown.timeout", "must be zero or positive");
+        }
         if (properties.getGame().getThreads() < 0) {
             reject(errors, "game.threads", "must be 0 (one per core) or more");
         }
@@ -358,7 +413,7 @@ public class AphelionProperties implements Validator {
             reject(errors, key + ".min-version", "must be at least 1 (version 0 means 'bypass the check' on the wire)");
         }
         if (range.getMaxVersion() < range.getMinVersion()) {
-            reject(errors, key + ".max-version", "must not be below " + key + ".min-version");
+            reject(errors, key + ".max-version", "must not be below aphelion." + key + ".min-version");
         }
     }
 

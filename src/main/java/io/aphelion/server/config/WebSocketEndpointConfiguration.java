@@ -1,6 +1,10 @@
 package io.aphelion.server.config;
 
+import io.aphelion.server.transport.AdmissionWebSocketHandlerDecorator;
 import io.aphelion.server.transport.AphelionWebSocketHandler;
+import io.aphelion.server.transport.ForwardedClientAddressInterceptor;
+import io.aphelion.server.transport.OpenWebSockets;
+import io.aphelion.server.transport.TrustedProxies;
 
 import org.springframework.context.annotation.Bean;
 import org.springframework.web.socket.config.annotation.EnableWebSocket;
@@ -11,7 +15,8 @@ import org.springframework.web.socket.server.support.DefaultHandshakeHandler;
 
 /**
  * Registers the websocket endpoint on {@code aphelion.websocket.path} with Jetty's native
- * upgrade (asynchronous writes), the frame size limit and the allowed origins.
+ * upgrade (asynchronous writes), the frame size limit and the allowed origins; admission
+ * (refused during shutdown) in front of the handler, and the client address from trusted proxies.
  * Imported by {@link AphelionAutoConfiguration} (not component-scanned).
  */
 @EnableWebSocket
@@ -19,10 +24,13 @@ class WebSocketEndpointConfiguration implements WebSocketConfigurer {
 
     private final AphelionProperties properties;
     private final AphelionWebSocketHandler handler;
+    private final OpenWebSockets openWebSockets;
 
-    WebSocketEndpointConfiguration(AphelionProperties properties, AphelionWebSocketHandler handler) {
+    WebSocketEndpointConfiguration(AphelionProperties properties, AphelionWebSocketHandler handler,
+            OpenWebSockets openWebSockets) {
         this.properties = properties;
         this.handler = handler;
+        this.openWebSockets = openWebSockets;
     }
 
     @Override
@@ -35,8 +43,9 @@ class WebSocketEndpointConfiguration implements WebSocketConfigurer {
             configurable.setMaxTextMessageSize(maxMessageSize);
             configurable.setIdleTimeout(AphelionAutoConfiguration.websocketIdleTimeout(ws));
         });
-        registry.addHandler(handler, ws.getPath())
+        registry.addHandler(new AdmissionWebSocketHandlerDecorator(handler, openWebSockets), ws.getPath())
                 .setHandshakeHandler(new DefaultHandshakeHandler(upgrade))
+                .addInterceptors(new ForwardedClientAddressInterceptor(TrustedProxies.parse(ws.getTrustedProxies())))
                 .setAllowedOriginPatterns(ws.getAllowedOrigins().toArray(String[]::new));
     }
 }

@@ -1,5 +1,9 @@
 /**
  * What operators see: the {@link io.aphelion.server.observability.TransportMetrics} hooks the
- * transport reports to, their Micrometer binding, Actuator health, and graceful shutdown.
+ * transport reports to, their Micrometer binding
+ * ({@link io.aphelion.server.observability.MicrometerTransportMetrics}), Actuator health
+ * ({@link io.aphelion.server.observability.AphelionHealthIndicator}), and graceful shutdown
+ * ({@link io.aphelion.server.observability.GracefulShutdown}). {@code docs/OPERATING.md} is the
+ * operator's guide to all of it.
  */
 package io.aphelion.server.observability;

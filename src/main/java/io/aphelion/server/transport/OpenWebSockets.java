@@ -15,9 +15,10 @@ import org.springframework.web.socket.WebSocketSession;
 /**
  * The websockets open on the Aphelion endpoint, whether past their handshake or not, and whether
  * new ones are admitted. Graceful shutdown stops admitting, closes what is left and waits for
- * the closes to complete; health reports it.
+ * the closes to complete; health reports it. A context that is stopped and started again (as
+ * the test framework pauses cached contexts) admits again.
  *
- * <p>Thread-safe. {@link #admitting} is a volatile flag that only goes from true to false;
+ * <p>Thread-safe. {@link #admitting} is a volatile flag;
  * {@link #open} is a concurrent set bounded by the container's connection limit;
  * {@link #emptied} is the monitor {@link #awaitClosed} waits on.
  */
@@ -28,7 +29,7 @@ public final class OpenWebSockets {
     /** Every websocket between its upgrade and its close, refused ones included. */
     private final Set<WebSocketSession> open = ConcurrentHashMap.newKeySet();
 
-    /** Whether new websockets are served; false once {@link #stopAdmitting()} was called. */
+    /** Whether new websockets are served; false from {@link #stopAdmitting()} to {@link #startAdmitting()}. */
     private volatile boolean admitting = true;
 
     /** Notified when {@link #open} becomes empty. */
@@ -55,9 +56,14 @@ public final class OpenWebSockets {
         }
     }
 
-    /** Stops admitting websockets: from now on each new one is closed at once. Irreversible. */
+    /** Stops admitting websockets: from now on each new one is closed at once. */
     public void stopAdmitting() {
         admitting = false;
+    }
+
+    /** Admits websockets (again). */
+    public void startAdmitting() {
+        admitting = true;
     }
 
     /** Whether new websockets are served. */
