@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark: the Aphelion server (its packaged jar) and a raw Netty baseline
+# (src/test/java/io/aphelion/loadtest/baseline) under the same load, one after the other, on
+# loopback. Prints each run, a summary with ratios and the targets, and ends with
+#   ratio_round_trips=<x>
+#   heap_bytes_per_idle_session=<n>
+#   ack_latency_p99_ms=<x>
+#
+#   scripts/bench.sh [Bench options]      e.g. --idle-sessions 5000 --duration 5s (quick run)
+#
+# Options: --idle-sessions N (15000) --latency-sessions N (1000) --latency-rate R (10)
+#          --saturation-sessions N (100) --window N (8) --duration D (10s) --warmup D (3s)
+# Environment: APHELION_BENCH_BUILD (build folder, default ${TMPDIR:-/tmp}/aphelion-bench-build),
+#          SERVER_PORT (18080), BASELINE_PORT (18090), SERVER_JAVA_OPTS (-Xmx2g, used for both
+#          servers), CLIENT_JAVA_OPTS (-Xmx2g), SKIP_BUILD=1 to reuse the last build.
+# Needs: JDK 17 (java, jcmd), curl, ~17,000 open files per process (ulimit -n) for 15,000 sessions.
+# Takes about 3 minutes. Never run it in CI: it is slow and the numbers need a quiet machine.
+set -euo pipefail
+
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${APHELION_BENCH_BUILD:-${TMPDIR:-/tmp}/aphelion-bench-build}"
+server_port="${SERVER_PORT:-18080}"
+baseline_port="${BASELINE_PORT:-18090}"
+server_opts="${SERVER_JAVA_OPTS:--Xmx2g}"
+client_opts="${CLIENT_JAVA_OPTS:--Xmx2g}"
+
+if [ "${SKIP_BUILD:-0}" != "1" ]; then
+    echo "[bench] building into $build" >&2
+    (cd "$repo" && ./mvnw -B -q package dependency:build-classpath -DskipTests \
+        -Daphelion.build.dir="$build" -Dmdep.outputFile="$build/bench-classpath.txt" -Dmdep.includeScope=test)
+fi
+jar="$(ls "$build"/aphelion-server-*.jar | grep -v '\.original$' | head -n 1)"
+classpath="$build/test-classes:$build/classes:$(cat "$build/bench-classpath.txt")"
+
+server_pid=""
+baseline_pid=""
+cleanup() {
+    [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
+    [ -n "$baseline_pid" ] && kill "$baseline_pid" 2>/dev/null || true
+}
+trap cleanup EXIT
+
+wait_http() { # url pid log
+    for _ in $(seq 1 120); do
+        if curl -sf -o /dev/null "$1"; then return 0; fi
+        if ! kill -0 "$2" 2>/dev/null; then echo "[bench] process died, log:" >&2; tail -n 30 "$3" >&2; exit 1; fi
+        sleep 0.5
+    done
+    echo "[bench] $1 not ready after 60 s, log:" >&2; tail -n 30 "$3" >&2; exit 1
+}
+
+echo "[bench] ulimit -n: $(ulimit -n), cores: $(nproc), java: $(java -version 2>&1 | head -n 1)"
+# shellcheck disable=SC2086
+java $server_opts -jar "$jar" --server.port="$server_port" --server.address=127.0.0.1 \
+    --management.endpoints.web.exposure.include=health,metrics >"$build/bench-server.log" 2>&1 &
+server_pid=$!
+# shellcheck disable=SC2086
+java $server_opts -cp "$classpath" io.aphelion.loadtest.baseline.NettyBaselineServer "$baseline_port" \
+    >"$build/bench-baseline.log" 2>&1 &
+baseline_pid=$!
+wait_http "http://127.0.0.1:$server_port/actuator/health" "$server_pid" "$build/bench-server.log"
+wait_http "http://127.0.0.1:$baseline_port/actuator/metrics/jvm.memory.used" "$baseline_pid" "$build/bench-baseline.log"
+echo "[bench] aphelion pid $server_pid on $server_port, netty baseline pid $baseline_pid on $baseline_port"
+
+# shellcheck disable=SC2086
+java $client_opts -cp "$classpath" io.aphelion.loadtest.Bench \
+    --server-url "ws://127.0.0.1:$server_port/aphelion" --server-metrics "http://127.0.0.1:$server_port" \
+    --server-pid "$server_pid" \
+    --baseline-url "ws://127.0.0.1:$baseline_port/aphelion" --baseline-metrics "http://127.0.0.1:$baseline_port" \
+    --baseline-pid "$baseline_pid" "$@"

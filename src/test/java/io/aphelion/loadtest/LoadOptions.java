@@ -1,0 +1,108 @@
+package io.aphelion.loadtest;
+
+import java.net.URI;
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * What one load run does. Mutable, filled from the command line ({@link #parse}) or by
+ * {@link Bench}; read-only once the run starts.
+ */
+final class LoadOptions {
+
+    static final String USAGE = """
+            Options (durations: 500ms, 10s, 2m; plain numbers are seconds):
+              --url URL                 websocket endpoint (default ws://127.0.0.1:8080/aphelion)
+              --sessions N              sessions to open, one connection each (default 100)
+              --protocol 1|2            1: ping, 2: game with time_request (default 1)
+              --ramp D                  spread the connects over D; 0: as fast as --connect-concurrency allows (default 0)
+              --connect-concurrency N   handshakes in flight at once (default 256)
+              --rate R                  requests per second per session; 0: idle; max: closed loop (default 1)
+              --window N                closed loop (--rate max): requests in flight per session (default 1)
+              --warmup D                sending before the measured window starts (default 2s)
+              --duration D              measured window (default 10s)
+              --ack-delay D             how long an owed ack waits for a request to ride on (default 5ms)
+              --threads N               client event-loop threads (default: cores)
+              --source-addresses N      spread connects over 127.0.1.1..N (loopback targets only; 0: OS default) (default 8)
+              --metrics URL             server base URL for Actuator heap (e.g. http://127.0.0.1:8080); none: skip
+              --server-pid PID          server process for jcmd GC.run before each heap reading
+              --quiet                   no progress lines
+            """;
+
+    URI url = URI.create("ws://127.0.0.1:8080/aphelion");
+    int sessions = 100;
+    int protocol = 1;
+    Duration ramp = Duration.ZERO;
+    int connectConcurrency = 256;
+    /** Requests per second per session; 0 idle; negative: closed loop. */
+    double rate = 1;
+    int window = 1;
+    Duration warmup = Duration.ofSeconds(2);
+    Duration duration = Duration.ofSeconds(10);
+    Duration ackDelay = Duration.ofMillis(5);
+    int threads = Runtime.getRuntime().availableProcessors();
+    int sourceAddresses = 8;
+    String metrics;
+    long serverPid;
+    boolean quiet;
+    /** Label in progress and result lines. */
+    String label = "load";
+
+    static LoadOptions parse(String[] args) {
+        LoadOptions options = new LoadOptions();
+        for (int i = 0; i < args.length; i++) {
+            String name = args[i];
+            if (name.equals("--quiet")) {
+                options.quiet = true;
+                continue;
+            }
+            if (name.equals("--help") || name.equals("-h")) {
+                throw new IllegalArgumentException("");
+            }
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException("Missing value for " + name);
+            }
+            String value = args[++i];
+            switch (name) {
+                case "--url" -> options.url = URI.create(value);
+                case "--sessions" -> options.sessions = Integer.parseInt(value);
+                case "--protocol" -> options.protocol = Integer.parseInt(value);
+                case "--ramp" -> options.ramp = duration(value);
+                case "--connect-concurrency" -> options.connectConcurrency = Integer.parseInt(value);
+                case "--rate" -> options.rate = value.equalsIgnoreCase("max") ? -1 : Double.parseDouble(value);
+                case "--window" -> options.window = Integer.parseInt(value);
+                case "--warmup" -> options.warmup = duration(value);
+                case "--duration" -> options.duration = duration(value);
+                case "--ack-delay" -> options.ackDelay = duration(value);
+                case "--threads" -> options.threads = Integer.parseInt(value);
+                case "--source-addresses" -> options.sourceAddresses = Integer.parseInt(value);
+                case "--metrics" -> options.metrics = value;
+                case "--server-pid" -> options.serverPid = Long.parseLong(value);
+                case "--label" -> options.label = value;
+                default -> throw new IllegalArgumentException("Unknown option " + name);
+            }
+        }
+        if (options.protocol != 1 && options.protocol != 2) {
+            throw new IllegalArgumentException("--protocol must be 1 or 2");
+        }
+        return options;
+    }
+
+    static Duration duration(String text) {
+        String value = text.trim().toLowerCase(Locale.ROOT);
+        if (value.endsWith("ms")) {
+            return Duration.ofMillis(Long.parseLong(value.substring(0, value.length() - 2)));
+        }
+        if (value.endsWith("s")) {
+            return Duration.ofMillis((long) (Double.parseDouble(value.substring(0, value.length() - 1)) * 1000));
+        }
+        if (value.endsWith("m")) {
+            return Duration.ofSeconds(Long.parseLong(value.substring(0, value.length() - 1)) * 60);
+        }
+        return Duration.ofMillis((long) (Double.parseDouble(value) * 1000));
+    }
+
+    boolean closedLoop() {
+        return rate < 0;
+    }
+}

@@ -1,0 +1,268 @@
+package io.aphelion.loadtest;
+
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
+
+/**
+ * One load run against one server: connect {@code sessions} (paced by the ramp and the connect
+ * concurrency), read the heap per session when asked, send for warmup + duration, report, close.
+ * Prints a progress line each second unless quiet.
+ */
+final class LoadRun {
+
+    /** What a run measured. Rates are per second; latencies in milliseconds. */
+    record Result(String label, int sessions, int opened, double handshakesPerSecond, double handshakeP50,
+            double handshakeP99, double roundTripsPerSecond, double rttP50, double rttP99, double rttP999,
+            double ackP50, double ackP99, double ackP999, long heapBytesPerSession, double cpuMicrosPerHandshake,
+            double cpuMicrosPerRoundTrip, Map<String, Long> closeCodes, Map<String, Long> errors) {
+
+        String report() {
+            StringBuilder out = new StringBuilder();
+            out.append(String.format("[%s] sessions=%d opened=%d%n", label, sessions, opened));
+            out.append(String.format("[%s] handshakes/s=%.0f handshake p50=%.3f p99=%.3f ms%n", label,
+                    handshakesPerSecond, handshakeP50, handshakeP99));
+            if (!Double.isNaN(rttP50)) {
+                out.append(String.format("[%s] round trips/s=%.0f%n", label, roundTripsPerSecond));
+                out.append(String.format("[%s] rtt p50=%.3f p99=%.3f p99.9=%.3f ms%n", label, rttP50, rttP99, rttP999));
+                out.append(String.format("[%s] ack latency p50=%.3f p99=%.3f p99.9=%.3f ms%n", label, ackP50, ackP99, ackP999));
+            }
+            if (!Double.isNaN(cpuMicrosPerHandshake)) {
+                out.append(String.format("[%s] server cpu per handshake=%.1f us, per round trip=%.1f us%n", label,
+                        cpuMicrosPerHandshake, cpuMicrosPerRoundTrip));
+            }
+            if (heapBytesPerSession >= 0) {
+                out.append(String.format("[%s] server heap per session=%d bytes (%.1f KiB)%n", label, heapBytesPerSession,
+                        heapBytesPerSession / 1024.0));
+            }
+            out.append(String.format("[%s] closes by code=%s errors=%s%n", label, closeCodes, errors));
+            return out.toString();
+        }
+    }
+
+    private final LoadOptions options;
+    private final LoadStats stats = new LoadStats();
+    private final List<LoadConnection> connections = new ArrayList<>();
+
+    LoadRun(LoadOptions options) {
+        this.options = options;
+    }
+
+    Result run() throws Exception {
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(options.threads, NioIoHandler.newFactory());
+        ScheduledExecutorService progress = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = new Thread(runnable, "load-progress");
+            thread.setDaemon(true);
+            return thread;
+        });
+        try {
+            return run(group, progress);
+        }
+        finally {
+            progress.shutdownNow();
+            group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    private Result run(EventLoopGroup group, ScheduledExecutorService progress) throws Exception {
+        ServerProbe probe = options.metrics == null ? null : new ServerProbe(options.metrics, options.serverPid);
+        long heapBefore = probe == null ? -1 : probe.heapAfterGc();
+
+        // Connect phase.
+        long connectCpu = ServerCpu.nanos(options.serverPid);
+        long connectStart = System.nanoTime();
+        var connectProgress = progress.scheduleAtFixedRate(new Ticker("connect", connectStart, false), 1, 1, TimeUnit.SECONDS);
+        connect(group);
+        long connectEnd = System.nanoTime();
+        double cpuPerHandshake = cpuMicrosPer(connectCpu, stats.handshakes.sum());
+        connectProgress.cancel(false);
+        int opened = (int) stats.handshakes.sum();
+        double handshakesPerSecond = opened / ((connectEnd - connectStart) / 1e9);
+        double handshakeP50 = stats.handshakeLatency.percentileMillis(50);
+        double handshakeP99 = stats.handshakeLatency.percentileMillis(99);
+        log(String.format("connected %d/%d in %.2f s: %.0f handshakes/s, handshake %s", opened, options.sessions,
+                (connectEnd - connectStart) / 1e9, handshakesPerSecond, stats.handshakeLatency.summary()));
+
+        long heapPerSession = -1;
+        if (probe != null && opened > 0) {
+            long heapAfter = probe.heapAfterGc();
+            heapPerSession = (heapAfter - heapBefore) / opened;
+            log(String.format("server heap after GC: before=%d after=%d bytes, %d bytes per session", heapBefore, heapAfter,
+                    heapPerSession));
+        }
+
+        // Message phase.
+        boolean sending = options.rate != 0;
+        if (sending) {
+            long periodNanos = options.closedLoop() ? 0 : (long) (1e9 / options.rate);
+            for (LoadConnection connection : connections) {
+                long phase = periodNanos > 0 ? ThreadLocalRandom.current().nextLong(periodNanos) : 0;
+                connection.start(options.closedLoop() ? Math.max(1, options.window) : 0, periodNanos, phase);
+            }
+            Thread.sleep(options.warmup.toMillis());
+        }
+        stats.resetMessageWindow();
+        long windowCpu = ServerCpu.nanos(options.serverPid);
+        long windowStart = System.nanoTime();
+        var runProgress = progress.scheduleAtFixedRate(new Ticker("run", windowStart, true), 1, 1, TimeUnit.SECONDS);
+        Thread.sleep(options.duration.toMillis());
+        long roundTrips = stats.roundTrips.sum();
+        double cpuPerRoundTrip = cpuMicrosPer(windowCpu, roundTrips);
+        long windowEnd = System.nanoTime();
+        runProgress.cancel(false);
+        Result result = new Result(options.label, options.sessions, opened, handshakesPerSecond, handshakeP50, handshakeP99,
+                roundTrips / ((windowEnd - windowStart) / 1e9), stats.rtt.percentileMillis(50),
+                stats.rtt.percentileMillis(99), stats.rtt.percentileMillis(99.9), stats.ackLatency.percentileMillis(50),
+                stats.ackLatency.percentileMillis(99), stats.ackLatency.percentileMillis(99.9), heapPerSession,
+                cpuPerHandshake, cpuPerRoundTrip, LoadStats.snapshot(stats.closeCodes), LoadStats.snapshot(stats.errors));
+
+        // Close.
+        connections.forEach(LoadConnection::stop);
+        connections.forEach(LoadConnection::close);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (stats.open.sum() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(50);
+        }
+        connections.clear();
+        return result;
+    }
+
+    private void connect(EventLoopGroup group) throws InterruptedException {
+        URI url = options.url;
+        int port = url.getPort() > 0 ? url.getPort() : 80;
+        InetSocketAddress remote = new InetSocketAddress(url.getHost(), port);
+        List<InetSocketAddress> sources = sourceAddresses(remote);
+        WebSocketClientProtocolConfig config = WebSocketClientProtocolConfig.newBuilder()
+                .webSocketUri(url)
+                .handleCloseFrames(false)
+                .dropPongFrames(true)
+                .handshakeTimeoutMillis(30_000)
+                .maxFramePayloadLength(65536)
+                .generateOriginHeader(false)
+                .build();
+        Bootstrap bootstrap = new Bootstrap().group(group).channel(NioSocketChannel.class)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 30_000);
+        Semaphore inFlight = new Semaphore(options.connectConcurrency);
+        long start = System.nanoTime();
+        double perSession = options.ramp.isZero() ? 0 : (double) options.ramp.toNanos() / options.sessions;
+        List<CompletableFuture<Boolean>> handshakes = new ArrayList<>(options.sessions);
+        for (int i = 0; i < options.sessions; i++) {
+            if (perSession > 0) {
+                long due = start + (long) (i * perSession);
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    TimeUnit.NANOSECONDS.sleep(wait);
+                }
+            }
+            inFlight.acquire();
+            LoadConnection connection = new LoadConnection(options.protocol, stats, options.ackDelay.toNanos(), System.nanoTime());
+            connection.handshake.whenComplete((ok, failure) -> inFlight.release());
+            connections.add(connection);
+            handshakes.add(connection.handshake);
+            stats.connectsStarted.increment();
+            Bootstrap one = bootstrap.clone().handler(new ChannelInitializer<SocketChannel>() {
+                @Override
+                protected void initChannel(SocketChannel channel) {
+                    channel.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(8192),
+                            new WebSocketClientProtocolHandler(config), connection);
+                }
+            });
+            ChannelFuture future = sources.isEmpty() ? one.connect(remote) : one.connect(remote, sources.get(i % sources.size()));
+            future.addListener(done -> {
+                if (!done.isSuccess()) {
+                    stats.error("connect: " + done.cause().getClass().getSimpleName());
+                    connection.handshake.complete(false);
+                }
+            });
+        }
+        CompletableFuture.allOf(handshakes.toArray(CompletableFuture[]::new)).join();
+        connections.removeIf(connection -> !connection.handshake.join());
+    }
+
+    private List<InetSocketAddress> sourceAddresses(InetSocketAddress remote) {
+        List<InetSocketAddress> sources = new ArrayList<>();
+        InetAddress address = remote.getAddress();
+        if (options.sourceAddresses <= 0 || address == null || !address.isLoopbackAddress() || address.getAddress().length != 4) {
+            return sources;
+        }
+        for (int i = 1; i <= options.sourceAddresses; i++) {
+            sources.add(new InetSocketAddress("127.0.1." + i, 0));
+        }
+        return sources;
+    }
+
+    /** Server CPU microseconds per event since {@code startCpu}, or NaN when the pid is unknown. */
+    private double cpuMicrosPer(long startCpu, long events) {
+        long now = ServerCpu.nanos(options.serverPid);
+        return startCpu < 0 || now < 0 || events == 0 ? Double.NaN : (now - startCpu) / 1000.0 / events;
+    }
+
+    private void log(String line) {
+        if (!options.quiet) {
+            System.out.printf("[%s] %s%n", options.label, line);
+        }
+    }
+
+    /** Prints one progress line per second: rates since the previous line, percentiles since the window began. */
+    private final class Ticker implements Runnable {
+
+        private final String phase;
+        private final long start;
+        private final boolean messages;
+        private long lastHandshakes;
+        private long lastRoundTrips;
+
+        Ticker(String phase, long start, boolean messages) {
+            this.phase = phase;
+            this.start = start;
+            this.messages = messages;
+        }
+
+        @Override
+        public void run() {
+            long handshakes = stats.handshakes.sum();
+            long roundTrips = stats.roundTrips.sum();
+            StringBuilder line = new StringBuilder(String.format("%s t=%.0fs open=%d", phase, (System.nanoTime() - start) / 1e9,
+                    stats.open.sum()));
+            if (!messages) {
+                line.append(String.format(" started=%d handshakes/s=%d", stats.connectsStarted.sum(), handshakes - lastHandshakes));
+            }
+            else if (options.rate != 0) {
+                line.append(String.format(" round trips/s=%d rtt p99=%.3f ms ack p99=%.3f ms", roundTrips - lastRoundTrips,
+                        stats.rtt.percentileMillis(99), stats.ackLatency.percentileMillis(99)));
+            }
+            line.append(" closes=").append(LoadStats.snapshot(stats.closeCodes));
+            if (!stats.errors.isEmpty()) {
+                line.append(" errors=").append(LoadStats.snapshot(stats.errors));
+            }
+            lastHandshakes = handshakes;
+            lastRoundTrips = roundTrips;
+            log(line.toString());
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package io.aphelion.loadtest;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Counters and histograms shared by every connection of one run. Thread-safe: connections record
+ * from their event loops; the runner reads and resets between phases.
+ */
+final class LoadStats {
+
+    /** Close code recorded when a connection ends without a close frame (RFC 6455: abnormal closure). */
+    static final int ABNORMAL_CLOSURE = 1006;
+
+    final LongAdder connectsStarted = new LongAdder();
+    final LongAdder handshakes = new LongAdder();
+    final LongAdder open = new LongAdder();
+    final LongAdder requestsSent = new LongAdder();
+    final LongAdder roundTrips = new LongAdder();
+    final LongAdder packetsAcked = new LongAdder();
+    final LongAdder ackOnlySent = new LongAdder();
+    final Histogram handshakeLatency = new Histogram();
+    final Histogram rtt = new Histogram();
+    final Histogram ackLatency = new Histogram();
+    /** Closes the tool did not ask for, by close code (1006 when the socket just went away). */
+    final ConcurrentHashMap<Integer, LongAdder> closeCodes = new ConcurrentHashMap<>();
+    /** Failures that are not closes (connect refused, bad handshake reply, protocol errors), by kind. */
+    final ConcurrentHashMap<String, LongAdder> errors = new ConcurrentHashMap<>();
+
+    void closed(int code) {
+        closeCodes.computeIfAbsent(code, c -> new LongAdder()).increment();
+    }
+
+    void error(String kind) {
+        errors.computeIfAbsent(kind, k -> new LongAdder()).increment();
+    }
+
+    /** Starts a measurement window: message counters and message histograms back to zero. */
+    void resetMessageWindow() {
+        requestsSent.reset();
+        roundTrips.reset();
+        packetsAcked.reset();
+        ackOnlySent.reset();
+        rtt.reset();
+        ackLatency.reset();
+    }
+
+    static Map<String, Long> snapshot(Map<?, LongAdder> map) {
+        TreeMap<String, Long> copy = new TreeMap<>();
+        map.forEach((key, value) -> copy.put(String.valueOf(key), value.sum()));
+        return copy;
+    }
+}

@@ -1,0 +1,4 @@
+/**
+ * The baseline server for the comparison: the transport's framing on raw Netty, nothing else.
+ */
+package io.aphelion.loadtest.baseline;
