@@ -16,6 +16,7 @@ import io.aphelion.server.protocol.game.GameProtocol;
 import io.aphelion.server.protocol.game.GameSessions;
 import io.aphelion.server.protocol.game.LobbyGameMessageService;
 import io.aphelion.server.protocol.ping.PingProtocol;
+import io.aphelion.server.session.AckFlusher;
 import io.aphelion.server.session.Connection;
 import io.aphelion.server.session.SessionRegistry;
 import io.aphelion.server.session.TransportSettings;
@@ -108,7 +109,9 @@ public class AphelionAutoConfiguration {
     AphelionWebSocketHandler aphelionWebSocketHandler(HandshakeService handshake, Scheduler scheduler,
             TransportSettings settings, ObjectProvider<TransportMetrics> metrics) {
         TransportMetrics reporter = metrics.getIfAvailable(() -> TransportMetrics.NONE);
-        return new AphelionWebSocketHandler(sink -> new Connection(sink, handshake, scheduler, settings, reporter));
+        AckFlusher ackFlusher = new AckFlusher(scheduler, settings.ackDelay());
+        return new AphelionWebSocketHandler(
+                sink -> new Connection(sink, handshake, scheduler, settings, reporter, ackFlusher));
     }
 
     /** Every open websocket, and whether new ones are admitted (graceful shutdown stops it). */

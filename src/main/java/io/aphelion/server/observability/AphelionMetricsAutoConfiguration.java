@@ -1,14 +1,17 @@
 package io.aphelion.server.observability;
 
 import io.aphelion.server.config.AphelionAutoConfiguration;
+import io.aphelion.server.config.AphelionProperties;
 import io.aphelion.server.session.SessionRegistry;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.observation.ObservationPredicate;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
+import org.springframework.http.server.observation.ServerRequestObservationContext;
 
 /**
  * Micrometer binding of the transport: its {@link TransportMetrics} events and the session
@@ -34,5 +37,18 @@ public class AphelionMetricsAutoConfiguration {
     @ConditionalOnMissingBean
     SessionGauges aphelionSessionGauges(SessionRegistry sessions) {
         return new SessionGauges(sessions);
+    }
+
+    /**
+     * Keeps websocket upgrades out of Spring MVC's {@code http.server.requests} observation. An
+     * upgraded request never completes, so its observation context would be held for the life of
+     * the connection (heap per connection, and work per handshake) for a timer that measures
+     * nothing useful; connections are measured by the {@code aphelion.*} meters instead.
+     */
+    @Bean
+    ObservationPredicate aphelionUpgradeObservationFilter(AphelionProperties properties) {
+        String path = properties.getWebsocket().getPath();
+        return (name, context) -> !(context instanceof ServerRequestObservationContext request
+                && path.equals(request.getCarrier().getRequestURI()));
     }
 }

@@ -53,6 +53,7 @@ public final class Connection {
     private final Scheduler scheduler;
     private final TransportSettings settings;
     private final TransportMetrics metrics;
+    private final AckFlusher ackFlusher;
 
     private final AtomicReference<State> state = new AtomicReference<>(State.AWAITING_INIT);
     /** The session, set once when the init packet is accepted; null before. */
@@ -74,16 +75,19 @@ public final class Connection {
     private boolean writing;
     /** A message in the frame being written that the ack tracker did not retain (its peer never acked). */
     private Outbound inFlightUntracked;
-    /** Whether an ack-delay timer is pending. */
-    private boolean ackTimerScheduled;
+    /** Whether this connection is in the ack flusher's queue. */
+    private boolean ackQueued;
+    /** When the oldest packet we have not acked yet arrived. */
+    private long ackOwedSinceNanos;
 
     public Connection(FrameSink sink, Handshake handshake, Scheduler scheduler, TransportSettings settings,
-            TransportMetrics metrics) {
+            TransportMetrics metrics, AckFlusher ackFlusher) {
         this.sink = sink;
         this.handshake = handshake;
         this.scheduler = scheduler;
         this.settings = settings;
         this.metrics = metrics;
+        this.ackFlusher = ackFlusher;
     }
 
     /** The websocket is open: starts the init timeout. Called once, by the transport. */
@@ -151,8 +155,44 @@ public final class Connection {
         session.packetReceived(this, ack, message != null);
         if (message != null) {
             session.listener().onMessage(session, this, message);
-            scheduleAckIfOwed(session);
         }
+    }
+
+    /** Counts a payload packet we must ack; the ack flusher sends it if no packet carries it first. Under the session's lock. */
+    void payloadReceivedLocked(long nowNanos) {
+        if (!acks.ackPending()) {
+            ackOwedSinceNanos = nowNanos;
+        }
+        acks.received();
+        if (!ackQueued) {
+            ackQueued = true;
+            ackFlusher.owe(this);
+        }
+    }
+
+    /**
+     * From the ack flusher: sends the owed ack alone when it has waited {@code delayNanos}.
+     *
+     * @return true when the connection leaves the flusher's queue (ack sent, settled, or closed)
+     */
+    boolean flushAckIfDue(long nowNanos, long delayNanos) {
+        Session session = this.session;
+        session.lock.lock();
+        try {
+            if (!acks.ackPending() || state.get() != State.OPEN) {
+                ackQueued = false;
+                return true;
+            }
+            if (nowNanos - ackOwedSinceNanos < delayNanos) {
+                return false;
+            }
+            ackQueued = false;
+        }
+        finally {
+            session.lock.unlock();
+        }
+        flush();
+        return true;
     }
 
     /** Called by the session when the init packet was accepted (under the session's lock). */
@@ -233,32 +273,6 @@ public final class Connection {
         }
     }
 
-    private void scheduleAckIfOwed(Session session) {
-        boolean schedule;
-        session.lock.lock();
-        try {
-            schedule = acks.ackPending() && !ackTimerScheduled && state.get() == State.OPEN;
-            ackTimerScheduled |= schedule;
-        }
-        finally {
-            session.lock.unlock();
-        }
-        if (schedule) {
-            scheduler.schedule(this::ackTimerFired, settings.ackDelay());
-        }
-    }
-
-    private void ackTimerFired() {
-        session.lock.lock();
-        try {
-            ackTimerScheduled = false;
-        }
-        finally {
-            session.lock.unlock();
-        }
-        flush();
-    }
-
     /**
      * Writes what is waiting: the init reply, queued messages (each carrying the owed ack), or an
      * ack-only packet. Any thread may call it; it returns at once when another write is in flight
@@ -269,28 +283,37 @@ public final class Connection {
         if (session == null) {
             return;
         }
-        while (true) {
-            ByteBuffer frame;
-            session.lock.lock();
-            try {
-                if (writing || state.get() != State.OPEN) {
-                    return;
-                }
-                frame = nextFrameLocked();
-                if (frame == null) {
-                    return;
-                }
-                writing = true;
+        ByteBuffer frame;
+        session.lock.lock();
+        try {
+            if (writing || state.get() != State.OPEN) {
+                return;
             }
-            finally {
-                session.lock.unlock();
+            frame = nextFrameLocked();
+            if (frame == null) {
+                return;
             }
+            writing = true;
+        }
+        finally {
+            session.lock.unlock();
+        }
+        write(session, frame);
+    }
+
+    /**
+     * Writes frames while each completes at once; returns when one is pending (its completion
+     * goes on from there) or nothing is left. The caller holds the writer ({@code writing}).
+     */
+    private void write(Session session, ByteBuffer frame) {
+        while (frame != null) {
             metrics.frameSent(frame.remaining());
             Write write = new Write(session);
             sink.sendBinary(frame, write);
             if (!write.completedDuringSend()) {
                 return;
             }
+            frame = write.next;
         }
     }
 
@@ -381,14 +404,15 @@ public final class Connection {
      * Completion of one frame write. Whether it completes inside {@code sendBinary} or later on
      * another thread decides who continues the write loop, so completions never recurse.
      */
-    private final class Write implements FrameSink.WriteCallback {
+    private final class Write extends AtomicInteger implements FrameSink.WriteCallback {
 
         private static final int PENDING = 0;
         private static final int RETURNED = 1;
         private static final int COMPLETED = 2;
 
         private final Session session;
-        private final AtomicInteger phase = new AtomicInteger(PENDING);
+        /** The frame to write next, taken when this write succeeded; null when the writer is idle. */
+        ByteBuffer next;
 
         Write(Session session) {
             this.session = session;
@@ -396,18 +420,23 @@ public final class Connection {
 
         @Override
         public void succeeded() {
+            ByteBuffer following;
             session.lock.lock();
             try {
-                writing = false;
                 if (inFlightUntracked != null) {
                     session.releaseLocked(inFlightUntracked);
                     inFlightUntracked = null;
                 }
+                following = state.get() == State.OPEN ? nextFrameLocked() : null;
+                writing = following != null;
             }
             finally {
                 session.lock.unlock();
             }
-            continueAfterCompletion();
+            next = following;
+            if (!compareAndSet(PENDING, COMPLETED)) {
+                write(session, following);
+            }
         }
 
         @Override
@@ -425,13 +454,7 @@ public final class Connection {
 
         /** After sendBinary returned: true when the write already completed, so the caller loops on. */
         boolean completedDuringSend() {
-            return !phase.compareAndSet(PENDING, RETURNED);
-        }
-
-        private void continueAfterCompletion() {
-            if (!phase.compareAndSet(PENDING, COMPLETED)) {
-                flush();
-            }
+            return !compareAndSet(PENDING, RETURNED);
         }
     }
 }

@@ -200,7 +200,7 @@ public final class Session {
                 metrics.ackReceived(ack, rtt);
             }
             if (hasPayload) {
-                connection.acks.received();
+                connection.payloadReceivedLocked(scheduler.nanoTime());
             }
         }
         finally {

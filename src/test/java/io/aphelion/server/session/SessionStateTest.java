@@ -36,6 +36,7 @@ class SessionStateTest {
     private final List<String> messages = new ArrayList<>();
     private SessionRegistry registry;
     private HandshakeService handshake;
+    private final AckFlusher ackFlusher = new AckFlusher(scheduler, Duration.ofMillis(2));
 
     /** Records lifecycle events; a payload decodes to its bytes as a string. */
     private final SessionListener listener = new SessionListener() {
@@ -86,7 +87,7 @@ class SessionStateTest {
         if (registry == null) {
             start();
         }
-        Connection connection = new Connection(sink, handshake, scheduler, settings, TransportMetrics.NONE);
+        Connection connection = new Connection(sink, handshake, scheduler, settings, TransportMetrics.NONE, ackFlusher);
         connection.opened();
         return connection;
     }
@@ -475,7 +476,7 @@ class SessionStateTest {
         FakeSink game = new FakeSink();
         connect(game, null);
         FakeSink ping = new FakeSink();
-        Connection connection = new Connection(ping, handshake, scheduler, settings, TransportMetrics.NONE);
+        Connection connection = new Connection(ping, handshake, scheduler, settings, TransportMetrics.NONE, ackFlusher);
         connection.opened();
         connection.onFrame(ByteBuffer.wrap(new InitPacket(WireFormat.PROTOCOL_PING, 1, token(game)).encode()));
         assertThat(token(ping)).isNotEqualTo(token(game));

@@ -1,0 +1,60 @@
+package io.aphelion.server.session;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+import io.aphelion.server.support.Scheduler;
+
+/**
+ * Sends the acks that waited {@code ack-delay} for an outgoing packet to ride on.
+ *
+ * <p>A connection that starts owing an ack joins a queue, once until the ack is settled. A tick,
+ * every half ack-delay while the queue is not empty, sends an ack-only packet on each connection
+ * whose ack is due and drops those whose ack already left on another packet. One timer per tick
+ * instead of one per received packet: no allocation and no timer-thread wake-up per packet. When
+ * nothing is owed, no tick is scheduled at all.
+ *
+ * <p>Thread-safe: any thread queues; ticks run on the scheduler's thread.
+ */
+public final class AckFlusher {
+
+    private final Scheduler scheduler;
+    private final long delayNanos;
+    private final Duration period;
+    private final ConcurrentLinkedQueue<Connection> owing = new ConcurrentLinkedQueue<>();
+    /** Whether a tick is scheduled; the one who sets it schedules. */
+    private final AtomicBoolean tickScheduled = new AtomicBoolean();
+
+    public AckFlusher(Scheduler scheduler, Duration ackDelay) {
+        this.scheduler = scheduler;
+        this.delayNanos = ackDelay.toNanos();
+        this.period = ackDelay.dividedBy(2);
+    }
+
+    /** A connection started owing an ack (called under its session's lock, at most once until settled). */
+    void owe(Connection connection) {
+        owing.add(connection);
+        if (tickScheduled.compareAndSet(false, true)) {
+            scheduler.schedule(this::tick, period);
+        }
+    }
+
+    private void tick() {
+        long now = scheduler.nanoTime();
+        List<Connection> notYet = new ArrayList<>();
+        Connection connection;
+        while ((connection = owing.poll()) != null) {
+            if (!connection.flushAckIfDue(now, delayNanos)) {
+                notYet.add(connection);
+            }
+        }
+        owing.addAll(notYet);
+        tickScheduled.set(false);
+        if (!owing.isEmpty() && tickScheduled.compareAndSet(false, true)) {
+            scheduler.schedule(this::tick, period);
+        }
+    }
+}
