@@ -5,6 +5,7 @@ import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
@@ -45,7 +46,19 @@ public final class RawWebSocket implements AutoCloseable {
 
     /** Opens a websocket to {@code path} on 127.0.0.1:port; extra header lines may be given ("Name: value"). */
     public static RawWebSocket connect(int port, String path, String... headers) throws IOException {
-        Socket socket = new Socket("127.0.0.1", port);
+        return upgrade(new Socket("127.0.0.1", port), port, path, headers);
+    }
+
+    /**
+     * As {@link #connect(int, String, String...)}, from a chosen local address (e.g. 127.0.0.2, so
+     * that the client can be told apart from a proxy on 127.0.0.1).
+     */
+    public static RawWebSocket connectFrom(InetAddress localAddress, int port, String path, String... headers)
+            throws IOException {
+        return upgrade(new Socket(InetAddress.getByName("127.0.0.1"), port, localAddress, 0), port, path, headers);
+    }
+
+    private static RawWebSocket upgrade(Socket socket, int port, String path, String... headers) throws IOException {
         socket.setSoTimeout(15_000);
         RawWebSocket ws = new RawWebSocket(socket);
         String key = Base64.getEncoder().encodeToString(new byte[16]);
