@@ -12,7 +12,8 @@
 # number of concurrent players.
 #
 # X-Forwarded-For: varnishd itself appends the client address before vcl_recv runs. The server
-# only uses it with `server.forward-headers-strategy=native` (see deploy/proxies/README.md).
+# takes the client address from it only when Varnish's address is listed in
+# `aphelion.websocket.trusted-proxies` (see docs/OPERATING.md).
 #
 # Run (unprivileged, foreground): scripts/varnish.sh BACKEND_PORT LISTEN_PORT, or
 #   varnishd -F -a :80 -T none -f /abs/path/aphelion.vcl -n /tmp/varnish-aphelion -s malloc,32m
