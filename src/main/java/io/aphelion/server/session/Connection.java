@@ -155,18 +155,33 @@ public final class Connection {
         session.packetReceived(this, ack, message != null);
         if (message != null) {
             session.listener().onMessage(session, this, message);
+            owePendingAck(session);
         }
     }
 
-    /** Counts a payload packet we must ack; the ack flusher sends it if no packet carries it first. Under the session's lock. */
+    /** Counts a payload packet we must ack. Under the session's lock. */
     void payloadReceivedLocked(long nowNanos) {
         if (!acks.ackPending()) {
             ackOwedSinceNanos = nowNanos;
         }
         acks.received();
-        if (!ackQueued) {
-            ackQueued = true;
-            ackFlusher.owe(this);
+    }
+
+    /**
+     * After the protocol handled a packet: when its ack did not leave with an answer (the handler
+     * answered later, or not at all), the ack flusher sends it within the ack delay. A handler
+     * that answers at once (ping) costs no flusher work.
+     */
+    private void owePendingAck(Session session) {
+        session.lock.lock();
+        try {
+            if (acks.ackPending() && !ackQueued && state.get() == State.OPEN) {
+                ackQueued = true;
+                ackFlusher.owe(this);
+            }
+        }
+        finally {
+            session.lock.unlock();
         }
     }
 
