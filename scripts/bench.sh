@@ -29,7 +29,7 @@ if [ "${SKIP_BUILD:-0}" != "1" ]; then
     (cd "$repo" && ./mvnw -B -q package dependency:build-classpath -DskipTests \
         -Daphelion.build.dir="$build" -Dmdep.outputFile="$build/bench-classpath.txt" -Dmdep.includeScope=test)
 fi
-jar="$(ls "$build"/aphelion-server-*.jar | grep -v '\.original$' | head -n 1)"
+jar="$(ls "$build"/aphelion-server-*.jar | grep -v -e '\.original$' -e '-lib\.jar$' | head -n 1)"
 classpath="$build/test-classes:$build/classes:$(cat "$build/bench-classpath.txt")"
 
 server_pid=""
