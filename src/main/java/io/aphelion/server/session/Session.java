@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 import io.aphelion.server.observability.TransportMetrics;
 import io.aphelion.server.support.Scheduler;
@@ -360,13 +361,7 @@ public final class Session {
 
     /** When the oldest retained unacked packet on a connection was sent, or -1. */
     long oldestUnackedNanos(Connection connection) {
-        lock.lock();
-        try {
-            return connection.acks.oldestSentAtNanos();
-        }
-        finally {
-            lock.unlock();
-        }
+        return locked(connection.acks::oldestSentAtNanos);
     }
 
     /** A token-free id, unique for the life of the process. */
@@ -398,13 +393,7 @@ public final class Session {
     }
 
     public int connectionCount() {
-        lock.lock();
-        try {
-            return connections.size();
-        }
-        finally {
-            lock.unlock();
-        }
+        return locked(connections::size);
     }
 
     /** The address of the client's most recent connection. */
@@ -414,38 +403,30 @@ public final class Session {
 
     /** Payload bytes held unsent or unacked. */
     public long bufferedBytes() {
-        lock.lock();
-        try {
-            return bufferedBytes;
-        }
-        finally {
-            lock.unlock();
-        }
+        return locked(() -> bufferedBytes);
     }
 
     /** Messages held unsent or unacked. */
     public int bufferedMessages() {
-        lock.lock();
-        try {
-            return bufferedMessages;
-        }
-        finally {
-            lock.unlock();
-        }
+        return locked(() -> bufferedMessages);
     }
 
     /** The smallest smoothed round-trip time among its connections, measured from acks. */
     public Optional<Duration> roundTripTime() {
+        return locked(() -> connections.stream()
+                .mapToLong(Connection::smoothedRttNanosLocked)
+                .filter(rtt -> rtt >= 0)
+                .min()
+                .stream()
+                .mapToObj(Duration::ofNanos)
+                .findFirst());
+    }
+
+    /** Reads state under the lock (for the accessors; not for hot paths). */
+    private <T> T locked(Supplier<T> read) {
         lock.lock();
         try {
-            long best = -1;
-            for (Connection connection : connections) {
-                long rtt = connection.smoothedRttNanosLocked();
-                if (rtt >= 0 && (best < 0 || rtt < best)) {
-                    best = rtt;
-                }
-            }
-            return best < 0 ? Optional.empty() : Optional.of(Duration.ofNanos(best));
+            return read.get();
         }
         finally {
             lock.unlock();
