@@ -301,7 +301,7 @@ public final class AphelionConnection {
     private void ackTimerFired() {
         synchronized (this) {
             ackScheduled = false;
-            if (isOpen()) {
+            if (isOpen() && autoAck) {
                 sendAck();
             }
         }

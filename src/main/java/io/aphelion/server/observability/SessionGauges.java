@@ -7,8 +7,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 
 /**
- * Gauges of what the {@link SessionRegistry} holds now: live sessions by protocol and open
- * connections. Read at scrape time, so nothing is counted twice or drifts.
+ * Gauges of what the {@link SessionRegistry} holds now: live sessions by protocol, open
+ * connections, and the messages and bytes held unsent or unacked. Read at scrape time, so nothing is counted twice or drifts.
  *
  * <p>A binder of its own rather than part of {@link MicrometerTransportMetrics}: the registry
  * needs the metrics when it is built, and these gauges need the registry.
@@ -38,6 +38,15 @@ public final class SessionGauges implements MeterBinder {
         }
         Gauge.builder("aphelion.connections", sessions, SessionRegistry::openConnections)
                 .description("Open connections attached to a session (past the handshake)")
+                .strongReference(true)
+                .register(registry);
+        Gauge.builder("aphelion.send.buffer.messages", sessions, SessionRegistry::bufferedMessages)
+                .description("Messages held for clients, not yet sent or not yet acked, across all sessions")
+                .strongReference(true)
+                .register(registry);
+        Gauge.builder("aphelion.send.buffer.bytes", sessions, SessionRegistry::bufferedBytes)
+                .description("Payload bytes held for clients, not yet sent or not yet acked, across all sessions")
+                .baseUnit("bytes")
                 .strongReference(true)
                 .register(registry);
     }

@@ -146,6 +146,24 @@ public final class SessionRegistry {
         return count;
     }
 
+    /** Messages held unsent or unacked across all sessions (walks every session: for scrapes, not hot paths). */
+    public long bufferedMessages() {
+        long total = 0;
+        for (Session session : byId.values()) {
+            total += session.bufferedMessages();
+        }
+        return total;
+    }
+
+    /** Payload bytes held unsent or unacked across all sessions (walks every session). */
+    public long bufferedBytes() {
+        long total = 0;
+        for (Session session : byId.values()) {
+            total += session.bufferedBytes();
+        }
+        return total;
+    }
+
     /** Ends every session with this reason (shutdown); returns how many were ended. */
     public int closeAll(SessionEndReason reason, String description) {
         List<Session> sessions = new ArrayList<>(byId.values());

@@ -73,6 +73,34 @@ class ObservabilityIntegrationTest extends ServerTestSupport {
     }
 
     @Test
+    void sendBufferGaugesShowMessagesAClientHasNotAcked() throws Exception {
+        RecordingListener listener = new RecordingListener();
+        AphelionConnection connection = connect(client(WireFormat.PROTOCOL_PING), listener);
+        // One acked reply makes this an acking client; then it stops acking.
+        connection.send(C2S.newBuilder().setClientTime(1).build().toByteArray());
+        listener.next();
+        connection.send(C2S.newBuilder().setClientTime(2).build().toByteArray());
+        listener.next();
+        connection.autoAck(false);
+        var session = sessions.find(sessions.liveSessions() > 0 ? lastSessionId() : -1).orElseThrow();
+        for (int i = 0; i < 5; i++) {
+            session.send(new byte[100], io.aphelion.server.session.Delivery.RELIABLE);
+        }
+        await().atMost(WAIT).untilAsserted(() -> {
+            String scrape = get("/actuator/prometheus").body();
+            assertThat(value(scrape, "aphelion_send_buffer_messages", null)).isGreaterThanOrEqualTo(5);
+            assertThat(value(scrape, "aphelion_send_buffer_bytes", null)).isGreaterThanOrEqualTo(500);
+        });
+    }
+
+    /** The id of the newest live session. */
+    private long lastSessionId() {
+        long[] newest = { -1 };
+        sessions.forEach(WireFormat.PROTOCOL_PING, session -> newest[0] = Math.max(newest[0], session.id()));
+        return newest[0];
+    }
+
+    @Test
     void livenessAndReadinessAreUp() throws Exception {
         HttpResponse<String> liveness = get("/actuator/health/liveness");
         HttpResponse<String> readiness = get("/actuator/health/readiness");
