@@ -3,6 +3,7 @@ package io.aphelion.server.support;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.slf4j.Logger;
@@ -12,6 +13,8 @@ import org.slf4j.LoggerFactory;
  * Runs tasks one at a time, in submission order, on a shared pool: each session gets one, so a
  * session's events and messages are handled in order while sessions run in parallel.
  *
+ * <p>Fair: a session with a long backlog gives its pool thread up every {@value #BATCH} tasks.
+ *
  * <p>Thread-safe. Bounded: {@link #execute} refuses a task (returns false) when {@code limit}
  * tasks are already waiting, so a flood of work for one session cannot grow memory.
  * A task that throws is logged; later tasks still run.
@@ -19,6 +22,9 @@ import org.slf4j.LoggerFactory;
 public final class SerialExecutor {
 
     private static final Logger log = LoggerFactory.getLogger(SerialExecutor.class);
+
+    /** Tasks one drain runs before it lets other sessions have the thread. */
+    static final int BATCH = 32;
 
     private final Executor pool;
     private final int limit;
@@ -56,8 +62,12 @@ public final class SerialExecutor {
         return true;
     }
 
+    /**
+     * Runs queued tasks; after {@link #BATCH} of them it yields the pool thread (re-submits itself
+     * at the back of the pool's queue) so a busy session cannot starve the others.
+     */
     private void drain() {
-        do {
+        for (int ran = 1; ; ran++) {
             Runnable task = tasks.poll();
             try {
                 task.run();
@@ -65,7 +75,18 @@ public final class SerialExecutor {
             catch (RuntimeException | Error ex) {
                 log.error("Session task failed", ex);
             }
+            if (pending.decrementAndGet() == 0) {
+                return;
+            }
+            if (ran == BATCH) {
+                try {
+                    pool.execute(this::drain);
+                    return;
+                }
+                catch (RejectedExecutionException ex) {
+                    ran = 0; // the pool is shutting down: finish the backlog on this thread
+                }
+            }
         }
-        while (pending.decrementAndGet() > 0);
     }
 }

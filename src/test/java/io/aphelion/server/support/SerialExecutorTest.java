@@ -1,0 +1,101 @@
+package io.aphelion.server.support;
+
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+class SerialExecutorTest {
+
+    /** A pool that runs its tasks only when the test says so, in submission order. */
+    static final class StepPool implements java.util.concurrent.Executor {
+        final ArrayDeque<Runnable> queued = new ArrayDeque<>();
+
+        @Override
+        public void execute(Runnable command) {
+            queued.add(command);
+        }
+
+        void runAll() {
+            while (!queued.isEmpty()) {
+                queued.poll().run();
+            }
+        }
+    }
+
+    @Test
+    void runsTasksOneAtATimeInOrder() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        SerialExecutor serial = new SerialExecutor(pool, 10_000);
+        List<Integer> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger running = new AtomicInteger();
+        AtomicInteger overlaps = new AtomicInteger();
+        for (int i = 0; i < 5_000; i++) {
+            int n = i;
+            serial.execute(() -> {
+                if (running.incrementAndGet() > 1) {
+                    overlaps.incrementAndGet();
+                }
+                seen.add(n);
+                running.decrementAndGet();
+            });
+        }
+        await().atMost(Duration.ofSeconds(10)).until(() -> seen.size() == 5_000);
+        pool.shutdown();
+        assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(overlaps.get()).isZero();
+        assertThat(seen).isSorted();
+    }
+
+    @Test
+    void refusesPastItsLimitButAlwaysTakesLifecycleEvents() {
+        StepPool pool = new StepPool();
+        SerialExecutor serial = new SerialExecutor(pool, 3);
+        assertThat(serial.execute(() -> { })).isTrue();
+        assertThat(serial.execute(() -> { })).isTrue();
+        assertThat(serial.execute(() -> { })).isTrue();
+        assertThat(serial.execute(() -> { })).isFalse();
+        AtomicInteger events = new AtomicInteger();
+        serial.executeAlways(events::incrementAndGet);
+        pool.runAll();
+        assertThat(events.get()).isEqualTo(1);
+        assertThat(serial.execute(() -> { })).isTrue();
+    }
+
+    @Test
+    void busySessionYieldsThePoolThreadToOthers() {
+        StepPool pool = new StepPool();
+        SerialExecutor busy = new SerialExecutor(pool, 10_000);
+        SerialExecutor other = new SerialExecutor(pool, 10_000);
+        List<String> order = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            busy.execute(() -> order.add("busy"));
+        }
+        other.execute(() -> order.add("other"));
+        pool.runAll();
+        assertThat(order).hasSize(101);
+        assertThat(order.indexOf("other")).isEqualTo(SerialExecutor.BATCH);
+    }
+
+    @Test
+    void throwingTaskDoesNotStopTheNextOnes() {
+        StepPool pool = new StepPool();
+        SerialExecutor serial = new SerialExecutor(pool, 10);
+        AtomicInteger ran = new AtomicInteger();
+        serial.execute(() -> {
+            throw new IllegalStateException("boom");
+        });
+        serial.execute(ran::incrementAndGet);
+        pool.runAll();
+        assertThat(ran.get()).isEqualTo(1);
+    }
+}
