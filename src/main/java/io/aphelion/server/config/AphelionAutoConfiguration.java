@@ -23,6 +23,7 @@ import io.aphelion.server.session.TransportSettings;
 import io.aphelion.server.support.Scheduler;
 import io.aphelion.server.support.SystemScheduler;
 import io.aphelion.server.transport.AphelionWebSocketHandler;
+import io.aphelion.server.transport.ConnectionFactory;
 import io.aphelion.server.transport.OpenWebSockets;
 import io.aphelion.wire.WireFormat;
 
@@ -39,7 +40,8 @@ import org.springframework.context.annotation.Import;
  */
 @AutoConfiguration
 @EnableConfigurationProperties(AphelionProperties.class)
-@Import({ WebSocketEndpointConfiguration.class, JettyTransportConfiguration.class })
+@Import({ WebSocketEndpointConfiguration.class, NativeWebSocketEndpointConfiguration.class,
+        JettyTransportConfiguration.class })
 public class AphelionAutoConfiguration {
 
     @Bean(destroyMethod = "close")
@@ -104,14 +106,20 @@ public class AphelionAutoConfiguration {
                         new GameProtocol(gameMessageService, gameExecutor, properties.getSession().getMaxPendingInbound()))));
     }
 
+    /** Makes the {@link Connection} of each websocket, for either engine. */
     @Bean
     @ConditionalOnMissingBean
-    AphelionWebSocketHandler aphelionWebSocketHandler(HandshakeService handshake, Scheduler scheduler,
+    ConnectionFactory aphelionConnectionFactory(HandshakeService handshake, Scheduler scheduler,
             TransportSettings settings, ObjectProvider<TransportMetrics> metrics) {
         TransportMetrics reporter = metrics.getIfAvailable(() -> TransportMetrics.NONE);
         AckFlusher ackFlusher = new AckFlusher(scheduler, settings.ackDelay());
-        return new AphelionWebSocketHandler(
-                sink -> new Connection(sink, handshake, scheduler, settings, reporter, ackFlusher));
+        return sink -> new Connection(sink, handshake, scheduler, settings, reporter, ackFlusher);
+    }
+
+    @Bean
+    @ConditionalOnMissingBean
+    AphelionWebSocketHandler aphelionWebSocketHandler(ConnectionFactory connections) {
+        return new AphelionWebSocketHandler(connections);
     }
 
     /** Every open websocket, and whether new ones are admitted (graceful shutdown stops it). */

@@ -100,6 +100,15 @@ public class AphelionProperties implements Validator {
          */
         private List<String> trustedProxies = new ArrayList<>();
 
+        /**
+         * Which websocket implementation serves the endpoint. "servlet": Spring's websocket
+         * support behind the servlet container (the upgrade runs Spring's handshake and filter
+         * chain). "native": Jetty's own upgrade in front of the servlet context, the same
+         * behaviour with no servlet request kept per websocket (cheaper handshakes, less heap per
+         * connection; docs/BENCHMARKS.md).
+         */
+        private Engine engine = Engine.SERVLET;
+
         public String getPath() {
             return path;
         }
@@ -163,6 +172,22 @@ public class AphelionProperties implements Validator {
         public void setTrustedProxies(List<String> trustedProxies) {
             this.trustedProxies = trustedProxies;
         }
+
+        public Engine getEngine() {
+            return engine;
+        }
+
+        public void setEngine(Engine engine) {
+            this.engine = engine;
+        }
+    }
+
+    /** The websocket implementations of {@code aphelion.websocket.engine}. */
+    public enum Engine {
+        /** Spring's websocket handler, upgraded through the servlet container. */
+        SERVLET,
+        /** Jetty's own websocket upgrade and listener, in front of the servlet context. */
+        NATIVE
     }
 
     public static class Session {
@@ -367,6 +392,9 @@ public class AphelionProperties implements Validator {
         if (ws.getMaxMessageSize() == null || ws.getMaxMessageSize().toBytes() < 2
                 || ws.getMaxMessageSize().toBytes() > Integer.MAX_VALUE) {
             reject(errors, "websocket.max-message-size", "must be between 2B and 2GB");
+        }
+        if (ws.getEngine() == null) {
+            reject(errors, "websocket.engine", "must be servlet or native");
         }
         if (ws.getAllowedOrigins() == null || ws.getAllowedOrigins().isEmpty()) {
             reject(errors, "websocket.allowed-origins", "must list at least one origin pattern (\"*\" for any)");

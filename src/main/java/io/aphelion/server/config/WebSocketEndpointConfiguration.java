@@ -6,7 +6,7 @@ import io.aphelion.server.transport.ForwardedClientAddressInterceptor;
 import io.aphelion.server.transport.OpenWebSockets;
 import io.aphelion.server.transport.TrustedProxies;
 
-import org.springframework.context.annotation.Bean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.web.socket.config.annotation.EnableWebSocket;
 import org.springframework.web.socket.config.annotation.WebSocketConfigurer;
 import org.springframework.web.socket.config.annotation.WebSocketHandlerRegistry;
@@ -14,12 +14,14 @@ import org.springframework.web.socket.server.jetty.JettyRequestUpgradeStrategy;
 import org.springframework.web.socket.server.support.DefaultHandshakeHandler;
 
 /**
- * Registers the websocket endpoint on {@code aphelion.websocket.path} with Jetty's native
- * upgrade (asynchronous writes), the frame size limit and the allowed origins; admission
+ * The servlet engine ({@code aphelion.websocket.engine=servlet}, the default): registers the
+ * websocket endpoint on {@code aphelion.websocket.path} through Spring's handshake, upgraded by
+ * Jetty (asynchronous writes), with the frame size limit and the allowed origins; admission
  * (refused during shutdown) in front of the handler, and the client address from trusted proxies.
  * Imported by {@link AphelionAutoConfiguration} (not component-scanned).
  */
 @EnableWebSocket
+@ConditionalOnProperty(name = "aphelion.websocket.engine", havingValue = "servlet", matchIfMissing = true)
 class WebSocketEndpointConfiguration implements WebSocketConfigurer {
 
     private final AphelionProperties properties;

@@ -12,7 +12,6 @@ import org.slf4j.LoggerFactory;
 
 import org.springframework.boot.web.server.context.WebServerGracefulShutdownLifecycle;
 import org.springframework.context.SmartLifecycle;
-import org.springframework.web.socket.CloseStatus;
 
 /**
  * Ends every session before the web server stops, so that clients see 1001 rather than a dropped
@@ -61,7 +60,7 @@ public final class GracefulShutdown implements SmartLifecycle {
         int open = webSockets.count();
         int ended = sessions.closeAll(SessionEndReason.SHUTDOWN, REASON);
         // Websockets that had not sent their init packet have no session: close them too.
-        webSockets.closeAll(new CloseStatus(CloseCodes.GOING_AWAY, REASON));
+        webSockets.closeAll(CloseCodes.GOING_AWAY, REASON);
         log.info("Shutting down: ended {} sessions, closing {} websockets with 1001 (waiting up to {} ms)",
                 ended, open, timeout.toMillis());
         try {

@@ -1,5 +1,8 @@
 package io.aphelion.server.transport;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
 import io.aphelion.wire.CloseCodes;
 
 import org.slf4j.Logger;
@@ -37,7 +40,7 @@ public final class AdmissionWebSocketHandlerDecorator extends WebSocketHandlerDe
 
     @Override
     public void afterConnectionEstablished(WebSocketSession webSocket) throws Exception {
-        if (!openWebSockets.admit(webSocket)) {
+        if (!openWebSockets.admit(new SpringWebSocket(webSocket))) {
             webSocket.getAttributes().put(REFUSED_ATTRIBUTE, Boolean.TRUE);
             log.debug("Refusing websocket from {}: shutting down", webSocket.getRemoteAddress());
             webSocket.close(SHUTTING_DOWN);
@@ -68,11 +71,25 @@ public final class AdmissionWebSocketHandlerDecorator extends WebSocketHandlerDe
             }
         }
         finally {
-            openWebSockets.closed(webSocket);
+            openWebSockets.closed(new SpringWebSocket(webSocket));
         }
     }
 
     private static boolean refused(WebSocketSession webSocket) {
         return webSocket.getAttributes().containsKey(REFUSED_ATTRIBUTE);
+    }
+
+    /** A Spring websocket as {@link OpenWebSockets} sees it; equal for the same session. */
+    private record SpringWebSocket(WebSocketSession session) implements OpenWebSockets.WebSocket {
+
+        @Override
+        public void close(int code, String reason) {
+            try {
+                session.close(new CloseStatus(code, reason));
+            }
+            catch (IOException ex) {
+                throw new UncheckedIOException(ex);
+            }
+        }
     }
 }

@@ -1,6 +1,5 @@
 package io.aphelion.server.transport;
 
-import java.io.IOException;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -9,14 +8,14 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import org.springframework.web.socket.CloseStatus;
-import org.springframework.web.socket.WebSocketSession;
-
 /**
  * The websockets open on the Aphelion endpoint, whether past their handshake or not, and whether
  * new ones are admitted. Graceful shutdown stops admitting, closes what is left and waits for
  * the closes to complete; health reports it. A context that is stopped and started again (as
  * the test framework pauses cached contexts) admits again.
+ *
+ * <p>Either engine ({@code aphelion.websocket.engine}) reports its websockets here through the
+ * one-method {@link WebSocket} view, so shutdown needs to know neither.
  *
  * <p>Thread-safe. {@link #admitting} is a volatile flag;
  * {@link #open} is a concurrent set bounded by the container's connection limit;
@@ -26,8 +25,15 @@ public final class OpenWebSockets {
 
     private static final Logger log = LoggerFactory.getLogger(OpenWebSockets.class);
 
+    /** What shutdown needs of a websocket, whichever engine serves it. */
+    public interface WebSocket {
+
+        /** Sends a close frame with this code and reason, then closes; harmless when already closing. */
+        void close(int code, String reason);
+    }
+
     /** Every websocket between its upgrade and its close, refused ones included. */
-    private final Set<WebSocketSession> open = ConcurrentHashMap.newKeySet();
+    private final Set<WebSocket> open = ConcurrentHashMap.newKeySet();
 
     /** Whether new websockets are served; false from {@link #stopAdmitting()} to {@link #startAdmitting()}. */
     private volatile boolean admitting = true;
@@ -42,13 +48,13 @@ public final class OpenWebSockets {
      *
      * @return false when the server no longer admits websockets: the caller closes it
      */
-    boolean admit(WebSocketSession webSocket) {
+    boolean admit(WebSocket webSocket) {
         open.add(webSocket);
         return admitting;
     }
 
     /** A websocket closed (its close handshake finished or the socket dropped). */
-    void closed(WebSocketSession webSocket) {
+    void closed(WebSocket webSocket) {
         if (open.remove(webSocket) && open.isEmpty()) {
             synchronized (emptied) {
                 emptied.notifyAll();
@@ -80,13 +86,13 @@ public final class OpenWebSockets {
      * Sends a close frame on every open websocket. Harmless on one that is closing already: the
      * container sends one close frame at most.
      */
-    public void closeAll(CloseStatus status) {
-        for (WebSocketSession webSocket : open) {
+    public void closeAll(int code, String reason) {
+        for (WebSocket webSocket : open) {
             try {
-                webSocket.close(status);
+                webSocket.close(code, reason);
             }
-            catch (IOException | RuntimeException ex) {
-                log.debug("Closing websocket {} failed: {}", webSocket.getId(), ex.toString());
+            catch (RuntimeException ex) {
+                log.debug("Closing websocket {} failed: {}", webSocket, ex.toString());
             }
         }
     }

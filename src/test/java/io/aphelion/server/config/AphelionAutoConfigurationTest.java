@@ -91,6 +91,35 @@ class AphelionAutoConfigurationTest {
     }
 
     @Test
+    void nativeEngineUpgradesInJettyInsteadOfSpring() {
+        runner.withPropertyValues("aphelion.websocket.engine=native").run(context -> {
+            assertThat(context).hasNotFailed();
+            assertThat(context.getBean(AphelionProperties.class).getWebsocket().getEngine())
+                    .isEqualTo(AphelionProperties.Engine.NATIVE);
+            assertThat(handlerPaths(context)).isEmpty();
+            assertThat(context).hasBean("aphelionNativeWebSocketEndpoint");
+        });
+    }
+
+    @Test
+    void servletEngineIsTheDefault() {
+        runner.run(context -> {
+            assertThat(context.getBean(AphelionProperties.class).getWebsocket().getEngine())
+                    .isEqualTo(AphelionProperties.Engine.SERVLET);
+            assertThat(context).doesNotHaveBean("aphelionNativeWebSocketEndpoint");
+        });
+    }
+
+    @Test
+    void unknownEngineFailsNamingTheKey() {
+        runner.withPropertyValues("aphelion.websocket.engine=netty").run(context -> {
+            assertThat(context).hasFailed();
+            assertThat(context.getStartupFailure())
+                    .hasStackTraceContaining("Failed to bind properties under 'aphelion.websocket.engine'");
+        });
+    }
+
+    @Test
     void lobbyIsTheDefaultGameMessageService() {
         runner.run(context -> {
             assertThat(context).hasSingleBean(GameMessageService.class);
