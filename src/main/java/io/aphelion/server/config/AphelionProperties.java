@@ -351,9 +351,10 @@ public class AphelionProperties implements Validator {
     public static class Game {
 
         /**
-         * Threads that run the GameMessageService; 0 for the number of cores (at least 2). Each
-         * session's messages and events run one at a time, in order; different sessions run in
-         * parallel.
+         * Threads that run the GameMessageService; 0 for twice the number of cores, at least 8
+         * (so a few sessions whose service blocks, on a database say, do not hold up the rest).
+         * Each session's messages and events run one at a time, in order; different sessions run
+         * in parallel.
          */
         private int threads = 0;
 
@@ -361,9 +362,9 @@ public class AphelionProperties implements Validator {
             return threads;
         }
 
-        /** The thread count to use: {@link #getThreads()}, or the cores (at least 2) when it is 0. */
+        /** The thread count to use: {@link #getThreads()}, or twice the cores (at least 8) when it is 0. */
         public int effectiveThreads() {
-            return threads > 0 ? threads : Math.max(2, Runtime.getRuntime().availableProcessors());
+            return threads > 0 ? threads : Math.max(8, 2 * Runtime.getRuntime().availableProcessors());
         }
 
         public void setThreads(int threads) {
@@ -432,7 +433,7 @@ public class AphelionProperties implements Validator {
             reject(errors, "shutdown.timeout", "must be zero or positive");
         }
         if (properties.getGame().getThreads() < 0) {
-            reject(errors, "game.threads", "must be 0 (one per core) or more");
+            reject(errors, "game.threads", "must be 0 (automatic) or more");
         }
     }
 
