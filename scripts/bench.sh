@@ -12,7 +12,8 @@
 #          --saturation-sessions N (100) --window N (8) --duration D (10s) --warmup D (3s)
 # Environment: APHELION_BENCH_BUILD (build folder, default ${TMPDIR:-/tmp}/aphelion-bench-build),
 #          SERVER_PORT (18080), BASELINE_PORT (18090), SERVER_JAVA_OPTS (-Xmx2g, used for both
-#          servers), CLIENT_JAVA_OPTS (-Xmx2g), SKIP_BUILD=1 to reuse the last build.
+#          servers), CLIENT_JAVA_OPTS (-Xmx2g), SKIP_BUILD=1 to reuse the last build,
+#          SERVER_ARGS (extra server arguments, e.g. --aphelion.websocket.engine=native).
 # Needs: JDK 17 (java, jcmd), curl, ~17,000 open files per process (ulimit -n) for 15,000 sessions.
 # Takes about 3 minutes. Never run it in CI: it is slow and the numbers need a quiet machine.
 set -euo pipefail
@@ -52,7 +53,7 @@ wait_http() { # url pid log
 echo "[bench] ulimit -n: $(ulimit -n), cores: $(nproc), java: $(java -version 2>&1 | head -n 1)"
 # shellcheck disable=SC2086
 java $server_opts -jar "$jar" --server.port="$server_port" --server.address=127.0.0.1 \
-    --management.endpoints.web.exposure.include=health,metrics >"$build/bench-server.log" 2>&1 &
+    --management.endpoints.web.exposure.include=health,metrics ${SERVER_ARGS:-} >"$build/bench-server.log" 2>&1 &
 server_pid=$!
 # shellcheck disable=SC2086
 java $server_opts -cp "$classpath" io.aphelion.loadtest.baseline.NettyBaselineServer "$baseline_port" \
