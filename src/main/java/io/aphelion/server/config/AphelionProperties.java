@@ -101,13 +101,13 @@ public class AphelionProperties implements Validator {
         private List<String> trustedProxies = new ArrayList<>();
 
         /**
-         * Which websocket implementation serves the endpoint. "servlet": Spring's websocket
-         * support behind the servlet container (the upgrade runs Spring's handshake and filter
-         * chain). "native": Jetty's own upgrade in front of the servlet context, the same
-         * behaviour with no servlet request kept per websocket (cheaper handshakes, less heap per
-         * connection; docs/BENCHMARKS.md).
+         * Which websocket implementation serves the endpoint. "native": Jetty's own upgrade in
+         * front of the servlet context, with no servlet request kept per websocket (about twice
+         * the handshakes per second and a third less heap per connection; docs/BENCHMARKS.md).
+         * "servlet": Spring's BinaryWebSocketHandler behind the servlet container, for when
+         * servlet filters (Spring Security, say) must see the upgrade. Same protocol behaviour.
          */
-        private Engine engine = Engine.SERVLET;
+        private Engine engine = Engine.NATIVE;
 
         public String getPath() {
             return path;

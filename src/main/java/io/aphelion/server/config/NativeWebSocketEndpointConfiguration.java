@@ -20,7 +20,7 @@ import org.springframework.context.annotation.Bean;
  * Same limits, idle timeout, origins, trusted proxies and admission as the servlet engine
  * ({@link WebSocketEndpointConfiguration}). Imported by {@link AphelionAutoConfiguration}.
  */
-@ConditionalOnProperty(name = "aphelion.websocket.engine", havingValue = "native")
+@ConditionalOnProperty(name = "aphelion.websocket.engine", havingValue = "native", matchIfMissing = true)
 class NativeWebSocketEndpointConfiguration {
 
     @Bean

@@ -21,7 +21,7 @@ import org.springframework.web.socket.server.support.DefaultHandshakeHandler;
  * Imported by {@link AphelionAutoConfiguration} (not component-scanned).
  */
 @EnableWebSocket
-@ConditionalOnProperty(name = "aphelion.websocket.engine", havingValue = "servlet", matchIfMissing = true)
+@ConditionalOnProperty(name = "aphelion.websocket.engine", havingValue = "servlet")
 class WebSocketEndpointConfiguration implements WebSocketConfigurer {
 
     private final AphelionProperties properties;

@@ -84,15 +84,15 @@ class AphelionAutoConfigurationTest {
 
     @Test
     void endpointIsRegisteredOnTheConfiguredPath() {
-        runner.withPropertyValues("aphelion.websocket.path=/game/ws").run(context -> {
+        runner.withPropertyValues("aphelion.websocket.engine=servlet", "aphelion.websocket.path=/game/ws").run(context -> {
             assertThat(context).hasNotFailed();
             assertThat(handlerPaths(context)).containsExactly("/game/ws");
         });
     }
 
     @Test
-    void nativeEngineUpgradesInJettyInsteadOfSpring() {
-        runner.withPropertyValues("aphelion.websocket.engine=native").run(context -> {
+    void nativeEngineIsTheDefaultAndUpgradesInJettyInsteadOfSpring() {
+        runner.run(context -> {
             assertThat(context).hasNotFailed();
             assertThat(context.getBean(AphelionProperties.class).getWebsocket().getEngine())
                     .isEqualTo(AphelionProperties.Engine.NATIVE);
@@ -102,11 +102,12 @@ class AphelionAutoConfigurationTest {
     }
 
     @Test
-    void servletEngineIsTheDefault() {
-        runner.run(context -> {
+    void servletEngineRegistersSpringsHandler() {
+        runner.withPropertyValues("aphelion.websocket.engine=servlet").run(context -> {
             assertThat(context.getBean(AphelionProperties.class).getWebsocket().getEngine())
                     .isEqualTo(AphelionProperties.Engine.SERVLET);
             assertThat(context).doesNotHaveBean("aphelionNativeWebSocketEndpoint");
+            assertThat(handlerPaths(context)).contains("/aphelion");
         });
     }
 

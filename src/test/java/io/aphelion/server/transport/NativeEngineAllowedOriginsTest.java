@@ -1,8 +1,0 @@
-package io.aphelion.server.transport;
-
-import org.springframework.test.context.TestPropertySource;
-
-/** {@link AllowedOriginsTest} against the native engine (Jetty's own upgrade in front of the servlet context). */
-@TestPropertySource(properties = "aphelion.websocket.engine=native")
-class NativeEngineAllowedOriginsTest extends AllowedOriginsTest {
-}
