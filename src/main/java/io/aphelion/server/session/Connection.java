@@ -117,11 +117,7 @@ public final class Connection {
 
     /** A text frame arrived: the transport is binary only. */
     public void onText() {
-        onFrameViolation(new ProtocolViolationException(CloseCodes.UNSUPPORTED_DATA, "Text frames are not supported"));
-    }
-
-    private void onFrameViolation(ProtocolViolationException ex) {
-        close(ex.closeCode(), ex.getMessage());
+        close(CloseCodes.UNSUPPORTED_DATA, "Text frames are not supported");
     }
 
     private void onInit(ByteBuffer frame) {
