@@ -91,6 +91,13 @@ class ChatRoomGameTest extends ServerTestSupport {
                 Files.readString(EXAMPLE_SOURCES.resolve("ChatRoomApplication.java"), StandardCharsets.UTF_8));
     }
 
+    @Test
+    void readmeShowsTheExactExample() throws IOException {
+        String readme = Files.readString(Path.of("README.md"), StandardCharsets.UTF_8);
+        String example = Files.readString(EXAMPLE_SOURCES.resolve("ChatRoomGame.java"), StandardCharsets.UTF_8);
+        assertThat(readme).contains("```java\n" + example + "```");
+    }
+
     private static S2C parse(byte[] payload) {
         try {
             return S2C.parseFrom(payload);
