@@ -1,8 +1,6 @@
 package io.aphelion.server.transport;
 
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.util.List;
 import java.util.Map;
 
 import org.slf4j.Logger;
@@ -38,14 +36,13 @@ public final class ForwardedClientAddressInterceptor implements HandshakeInterce
     public boolean beforeHandshake(ServerHttpRequest request, ServerHttpResponse response, WebSocketHandler handler,
             Map<String, Object> attributes) {
         InetSocketAddress peer = request.getRemoteAddress();
-        if (trustedProxies.isEmpty() || peer == null || peer.getAddress() == null) {
+        if (peer == null) {
             return true;
         }
-        List<String> forwardedFor = request.getHeaders().get(X_FORWARDED_FOR);
-        InetAddress client = trustedProxies.clientAddress(peer.getAddress(), forwardedFor);
-        if (!client.equals(peer.getAddress())) {
-            attributes.put(AphelionWebSocketHandler.CLIENT_ADDRESS_ATTRIBUTE, new InetSocketAddress(client, 0));
-            log.debug("Upgrade from {} forwarded by trusted proxy {}", client.getHostAddress(), peer);
+        InetSocketAddress client = trustedProxies.clientSocketAddress(peer, request.getHeaders().get(X_FORWARDED_FOR));
+        if (client != peer) {
+            attributes.put(AphelionWebSocketHandler.CLIENT_ADDRESS_ATTRIBUTE, client);
+            log.debug("Upgrade from {} forwarded by trusted proxy {}", client.getAddress().getHostAddress(), peer);
         }
         return true;
     }

@@ -1,6 +1,5 @@
 package io.aphelion.server.transport;
 
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.util.List;
@@ -65,16 +64,12 @@ public final class NativeWebSocketCreator implements WebSocketCreator {
     private InetSocketAddress clientAddress(ServerUpgradeRequest request) {
         // Jetty's connectors here are TCP: the peer is always an InetSocketAddress.
         InetSocketAddress peer = (InetSocketAddress) request.getConnectionMetaData().getRemoteSocketAddress();
-        if (trustedProxies.isEmpty() || peer.getAddress() == null) {
-            return peer;
+        InetSocketAddress client = trustedProxies.clientSocketAddress(peer,
+                request.getHeaders().getValuesList(ForwardedClientAddressInterceptor.X_FORWARDED_FOR));
+        if (client != peer) {
+            log.debug("Upgrade from {} forwarded by trusted proxy {}", client.getAddress().getHostAddress(), peer);
         }
-        List<String> forwardedFor = request.getHeaders().getValuesList(ForwardedClientAddressInterceptor.X_FORWARDED_FOR);
-        InetAddress client = trustedProxies.clientAddress(peer.getAddress(), forwardedFor);
-        if (client.equals(peer.getAddress())) {
-            return peer;
-        }
-        log.debug("Upgrade from {} forwarded by trusted proxy {}", client.getHostAddress(), peer);
-        return new InetSocketAddress(client, 0);
+        return client;
     }
 
     /** Whether {@code origin} is the scheme, host and port the request was sent to. */

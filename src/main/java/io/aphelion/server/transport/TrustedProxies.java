@@ -1,6 +1,7 @@
 package io.aphelion.server.transport;
 
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
@@ -90,6 +91,21 @@ public final class TrustedProxies {
             }
         }
         return client;
+    }
+
+    /**
+     * The client's socket address for an upgrade from {@code peer}: {@code peer} itself, or the
+     * client a trusted proxy forwarded, with port 0 (the header carries no port).
+     *
+     * @param forwardedFor the values of every {@code X-Forwarded-For} header, in order
+     * @return {@code peer} (the same instance) when nothing was forwarded by a trusted proxy
+     */
+    public InetSocketAddress clientSocketAddress(InetSocketAddress peer, List<String> forwardedFor) {
+        if (isEmpty() || peer.getAddress() == null) {
+            return peer;
+        }
+        InetAddress client = clientAddress(peer.getAddress(), forwardedFor);
+        return client.equals(peer.getAddress()) ? peer : new InetSocketAddress(client, 0);
     }
 
     /**
