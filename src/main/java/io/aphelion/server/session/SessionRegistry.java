@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.ToLongFunction;
 
 import io.aphelion.server.observability.TransportMetrics;
 import io.aphelion.server.support.Scheduler;
@@ -137,29 +138,25 @@ public final class SessionRegistry {
         }
     }
 
-    /** Open connections across all sessions. */
+    /** Open connections across all sessions (walks every session: for scrapes, not hot paths). */
     public int openConnections() {
-        int count = 0;
-        for (Session session : byId.values()) {
-            count += session.connectionCount();
-        }
-        return count;
+        return (int) sum(Session::connectionCount);
     }
 
-    /** Messages held unsent or unacked across all sessions (walks every session: for scrapes, not hot paths). */
+    /** Messages held unsent or unacked across all sessions (walks every session). */
     public long bufferedMessages() {
-        long total = 0;
-        for (Session session : byId.values()) {
-            total += session.bufferedMessages();
-        }
-        return total;
+        return sum(Session::bufferedMessages);
     }
 
     /** Payload bytes held unsent or unacked across all sessions (walks every session). */
     public long bufferedBytes() {
+        return sum(Session::bufferedBytes);
+    }
+
+    private long sum(ToLongFunction<Session> value) {
         long total = 0;
         for (Session session : byId.values()) {
-            total += session.bufferedBytes();
+            total += value.applyAsLong(session);
         }
         return total;
     }
