@@ -156,9 +156,9 @@ public final class Connection {
     }
 
     /** Counts a payload packet we must ack. Under the session's lock. */
-    void payloadReceivedLocked(long nowNanos) {
+    void payloadReceivedLocked() {
         if (!acks.ackPending()) {
-            ackOwedSinceNanos = nowNanos;
+            ackOwedSinceNanos = scheduler.nanoTime();
         }
         acks.received();
     }

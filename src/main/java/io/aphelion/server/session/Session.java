@@ -201,7 +201,7 @@ public final class Session {
                 metrics.ackReceived(ack, rtt);
             }
             if (hasPayload) {
-                connection.payloadReceivedLocked(scheduler.nanoTime());
+                connection.payloadReceivedLocked();
             }
         }
         finally {
