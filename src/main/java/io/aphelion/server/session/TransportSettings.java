@@ -4,7 +4,7 @@ import java.time.Duration;
 
 /**
  * The timing and limits the transport runs with; immutable. Built from
- * {@link io.aphelion.server.config.AphelionProperties}; {@link #DEFAULT} holds PRODUCT.md's defaults.
+ * {@link io.aphelion.server.config.AphelionProperties}, where the defaults live (one place).
  *
  * @param initTimeout time from upgrade to a complete init packet (4004 past it)
  * @param pingInterval interval of websocket pings
@@ -19,8 +19,4 @@ import java.time.Duration;
 public record TransportSettings(Duration initTimeout, Duration pingInterval, Duration pongTimeout,
         Duration ackDelay, Duration ackTimeout, Duration expiry, int maxConnections,
         long maxBufferedBytes, int maxBufferedMessages) {
-
-    public static final TransportSettings DEFAULT = new TransportSettings(Duration.ofSeconds(10),
-            Duration.ofSeconds(20), Duration.ofSeconds(20), Duration.ofMillis(2), Duration.ofSeconds(30),
-            Duration.ofSeconds(30), 8, 1024 * 1024, 4096);
 }
