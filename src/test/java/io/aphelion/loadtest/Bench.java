@@ -81,25 +81,18 @@ public final class Bench {
             options.serverPid = targets[t].pid;
             idle[t] = run(options, results);
         }
-        for (int t = 0; t < 2; t++) {
-            LoadOptions options = base(targets[t], "latency-ping");
-            options.sessions = latencySessions;
-            options.protocol = 1;
-            options.rate = latencyRate;
-            options.ramp = Duration.ofSeconds(2);
-            options.warmup = warmup;
-            options.duration = duration;
-            pingLatency[t] = run(options, results);
-        }
-        for (int t = 0; t < 2; t++) {
-            LoadOptions options = base(targets[t], "latency-game");
-            options.sessions = latencySessions;
-            options.protocol = 2;
-            options.rate = latencyRate;
-            options.ramp = Duration.ofSeconds(2);
-            options.warmup = warmup;
-            options.duration = duration;
-            gameLatency[t] = run(options, results);
+        for (int protocol = 1; protocol <= 2; protocol++) {
+            LoadRun.Result[] latency = protocol == 1 ? pingLatency : gameLatency;
+            for (int t = 0; t < 2; t++) {
+                LoadOptions options = base(targets[t], protocol == 1 ? "latency-ping" : "latency-game");
+                options.sessions = latencySessions;
+                options.protocol = protocol;
+                options.rate = latencyRate;
+                options.ramp = Duration.ofSeconds(2);
+                options.warmup = warmup;
+                options.duration = duration;
+                latency[t] = run(options, results);
+            }
         }
         for (int t = 0; t < 2; t++) {
             LoadOptions options = base(targets[t], "saturation");
