@@ -20,6 +20,12 @@ public final class CloseCodes {
     /** 1003: a text frame; the transport uses binary frames only. */
     public static final int UNSUPPORTED_DATA = 1003;
 
+    /** 1005: reported when a close frame carried no status code (never sent on the wire; RFC 6455 7.4.1). */
+    public static final int NO_STATUS = 1005;
+
+    /** 1006: reported when the socket went away without a close frame (never sent on the wire; RFC 6455 7.4.1). */
+    public static final int ABNORMAL = 1006;
+
     /** 1007: a payload that is not a valid message of the protocol's {@code C2S}. */
     public static final int INVALID_PAYLOAD = 1007;
 
@@ -95,8 +101,8 @@ public final class CloseCodes {
             case GOING_AWAY -> "going_away";
             case PROTOCOL_ERROR -> "protocol_error";
             case UNSUPPORTED_DATA -> "unsupported_data";
-            case 1005 -> "no_status";
-            case 1006 -> "abnormal";
+            case NO_STATUS -> "no_status";
+            case ABNORMAL -> "abnormal";
             case INVALID_PAYLOAD -> "invalid_payload";
             case POLICY_VIOLATION -> "policy_violation";
             case MESSAGE_TOO_BIG -> "message_too_big";

@@ -1,24 +1,24 @@
 package io.aphelion.server.config;
 
+import io.aphelion.server.transport.AphelionUpgradeHandler;
 import io.aphelion.server.transport.ConnectionFactory;
-import io.aphelion.server.transport.NativeWebSocketCreator;
 import io.aphelion.server.transport.OpenWebSockets;
 import io.aphelion.server.transport.TrustedProxies;
 
 import org.eclipse.jetty.server.handler.ContextHandler;
-import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
 
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.jetty.JettyServerCustomizer;
 import org.springframework.context.annotation.Bean;
 
 /**
- * The native engine ({@code aphelion.websocket.engine=native}): Jetty's own
- * {@link WebSocketUpgradeHandler} in front of the servlet context upgrades
- * {@code aphelion.websocket.path} (below the servlet context path) before any servlet, filter or
- * Spring MVC sees the request; every other request passes through to the servlet context.
- * Same limits, idle timeout, origins, trusted proxies and admission as the servlet engine
- * ({@link WebSocketEndpointConfiguration}). Imported by {@link AphelionAutoConfiguration}.
+ * The native engine ({@code aphelion.websocket.engine=native}, the default): an
+ * {@link AphelionUpgradeHandler} in front of the servlet context answers websocket upgrades on
+ * {@code aphelion.websocket.path} (below the servlet context path) and speaks RFC 6455 itself on
+ * Jetty's socket, before any servlet, filter or Spring MVC sees the request; every other request
+ * passes through to the servlet context. Same limits, idle timeout, origins, trusted proxies and
+ * admission as the servlet engine ({@link WebSocketEndpointConfiguration}). Imported by
+ * {@link AphelionAutoConfiguration}.
  */
 @ConditionalOnProperty(name = "aphelion.websocket.engine", havingValue = "native", matchIfMissing = true)
 class NativeWebSocketEndpointConfiguration {
@@ -27,17 +27,11 @@ class NativeWebSocketEndpointConfiguration {
     JettyServerCustomizer aphelionNativeWebSocketEndpoint(AphelionProperties properties, ConnectionFactory connections,
             OpenWebSockets openWebSockets) {
         AphelionProperties.Websocket ws = properties.getWebsocket();
-        NativeWebSocketCreator creator = new NativeWebSocketCreator(connections, openWebSockets,
-                TrustedProxies.parse(ws.getTrustedProxies()), ws.getAllowedOrigins());
-        long maxMessageSize = ws.getMaxMessageSize().toBytes();
         return server -> {
             String path = contextPathPrefix(server.getDescendant(ContextHandler.class)) + ws.getPath();
-            WebSocketUpgradeHandler upgrade = WebSocketUpgradeHandler.from(server, container -> {
-                container.setMaxBinaryMessageSize(maxMessageSize);
-                container.setMaxTextMessageSize(maxMessageSize);
-                container.setIdleTimeout(AphelionAutoConfiguration.websocketIdleTimeout(ws));
-                container.addMapping(path, creator);
-            });
+            AphelionUpgradeHandler upgrade = new AphelionUpgradeHandler(path, connections, openWebSockets,
+                    TrustedProxies.parse(ws.getTrustedProxies()), ws.getAllowedOrigins(),
+                    ws.getMaxMessageSize().toBytes(), AphelionAutoConfiguration.websocketIdleTimeout(ws));
             upgrade.setHandler(server.getHandler());
             server.setHandler(upgrade);
         };

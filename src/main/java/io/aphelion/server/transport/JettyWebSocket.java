@@ -1,0 +1,444 @@
+package io.aphelion.server.transport;
+
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeoutException;
+
+import io.aphelion.server.session.Connection;
+import io.aphelion.server.transport.rfc6455.FrameReader;
+import io.aphelion.server.transport.rfc6455.WebSocketProtocol;
+import io.aphelion.wire.CloseCodes;
+
+import org.eclipse.jetty.io.AbstractConnection;
+import org.eclipse.jetty.io.ByteBufferPool;
+import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.io.RetainableByteBuffer;
+import org.eclipse.jetty.util.BufferUtil;
+import org.eclipse.jetty.util.Callback;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One websocket of the native engine: RFC 6455 spoken directly on Jetty's socket after
+ * {@link AphelionUpgradeHandler} answered the upgrade, with no websocket library in between.
+ * It reads frames with a {@link FrameReader}, hands binary messages to its {@link Connection},
+ * and is that connection's {@link FrameSink}.
+ *
+ * <p><b>Reads run on Jetty's selector thread</b> (a non-blocking fillable callback): a frame is
+ * read, handled and, for a ping, answered and written on one thread, with no hand-off to a pool.
+ * Nothing on that path blocks: the session's lock is held briefly, game messages go to the game
+ * executor, writes are asynchronous. The input buffer comes from Jetty's pool and goes back as
+ * soon as everything in it was read, so an idle websocket holds no buffer.
+ *
+ * <p><b>Writes</b> are asynchronous, one at a time: frames wait in a small queue (the
+ * {@link Connection} keeps at most one data frame outstanding; pongs, pings and the close frame
+ * join it). Each frame is encoded into one pooled direct buffer, returned when written.
+ *
+ * <p><b>Closing</b> follows RFC 6455 7: a close frame is written once; after a close we send,
+ * the socket is closed when the client's close frame arrives or {@link #CLOSE_HANDSHAKE_TIMEOUT}
+ * passes, and at once when we closed for a protocol violation; a client's close frame is echoed
+ * and then the socket is closed. Whatever ends the socket, the connection hears of it once.
+ *
+ * <p>Threads: {@link #onFillable} and the {@link FrameReader.Handler} methods run on the reading
+ * thread, one at a time; the {@link FrameSink} methods and {@link #close} may come from any thread;
+ * the write state is guarded by {@link #writeLock}.
+ */
+final class JettyWebSocket extends AbstractConnection.NonBlocking
+        implements org.eclipse.jetty.io.Connection.UpgradeTo, FrameSink, OpenWebSockets.WebSocket, FrameReader.Handler {
+
+    private static final Logger log = LoggerFactory.getLogger(JettyWebSocket.class);
+
+    /** Size of the pooled input buffer; larger messages are gathered by the reader. */
+    static final int INPUT_BUFFER_SIZE = 4096;
+
+    /** How long a close frame we sent waits for the client's before the socket is closed anyway. */
+    static final Duration CLOSE_HANDSHAKE_TIMEOUT = Duration.ofSeconds(5);
+
+    private static final byte[] EMPTY = new byte[0];
+
+    private final ByteBufferPool pool;
+    private final FrameReader reader;
+    private final OpenWebSockets openWebSockets;
+    private final ConnectionFactory connections;
+    /** The client's address, after any trusted proxy. */
+    private final InetSocketAddress remoteAddress;
+    private final long idleTimeoutMillis;
+
+    /** The connection, set once on open; null before, and forever when admission refused it. */
+    private volatile Connection connection;
+    /** Set when the socket closed; the connection and the registry have been told. */
+    private volatile boolean ended;
+
+    // Reading thread only.
+    /** Bytes received and not read yet (an incomplete frame), or null while there are none. */
+    private RetainableByteBuffer input;
+
+    // Write state, guarded by writeLock.
+    private final Object writeLock = new Object();
+    /** The frame being written, or null when the writer is idle. */
+    private Pending writing;
+    /** Frames waiting behind {@link #writing}, oldest first; null while none ever waited. */
+    private ArrayDeque<Pending> waiting;
+    /** A close frame was queued: nothing is written after it. */
+    private boolean closeQueued;
+    /** The close frame we queued was written. */
+    private boolean closeWritten;
+    /** The client's close frame arrived (or it broke the protocol): close the socket once ours is out. */
+    private boolean closeSocketAfterClose;
+
+    /** Completion of the frame being written; continues with the next. Runs on whichever thread completes it. */
+    private final Callback written = new Callback() {
+        @Override
+        public void succeeded() {
+            onWritten();
+        }
+
+        @Override
+        public void failed(Throwable cause) {
+            onWriteFailed(cause);
+        }
+
+        @Override
+        public InvocationType getInvocationType() {
+            return InvocationType.NON_BLOCKING;
+        }
+    };
+
+    /** A frame to write: its encoded bytes, the caller's callback (or none), and whether it is the close frame. */
+    private record Pending(RetainableByteBuffer frame, WriteCallback callback, boolean close) {
+    }
+
+    JettyWebSocket(EndPoint endPoint, Executor executor, ByteBufferPool pool, OpenWebSockets openWebSockets,
+            ConnectionFactory connections, InetSocketAddress remoteAddress, int maxMessageSize, Duration idleTimeout) {
+        super(endPoint, executor);
+        this.pool = pool;
+        this.openWebSockets = openWebSockets;
+        this.connections = connections;
+        this.remoteAddress = remoteAddress;
+        this.idleTimeoutMillis = idleTimeout.toMillis();
+        this.reader = new FrameReader(this, maxMessageSize);
+    }
+
+    @Override
+    public void onUpgradeTo(ByteBuffer buffer) {
+        // Bytes the client sent right behind its upgrade request: read before anything else.
+        input = pool.acquire(Math.max(INPUT_BUFFER_SIZE, buffer.remaining()), false);
+        BufferUtil.append(input.getByteBuffer(), buffer);
+    }
+
+    @Override
+    public void onOpen() {
+        super.onOpen();
+        getEndPoint().setIdleTimeout(idleTimeoutMillis);
+        if (!openWebSockets.admit(this)) {
+            log.debug("Refusing websocket from {}: shutting down", remoteAddress);
+            close(CloseCodes.GOING_AWAY, AdmissionWebSocketHandlerDecorator.SHUTTING_DOWN.getReason());
+        }
+        else {
+            Connection opened = connections.create(this);
+            connection = opened;
+            opened.opened();
+        }
+        if (input != null) {
+            onFillable();
+        }
+        else {
+            fillInterested();
+        }
+    }
+
+    @Override
+    public void onFillable() {
+        try {
+            while (true) {
+                if (input == null) {
+                    input = pool.acquire(INPUT_BUFFER_SIZE, false);
+                }
+                ByteBuffer buffer = input.getByteBuffer();
+                if (buffer.hasRemaining()) {
+                    reader.read(buffer);
+                    if (reader.isStopped()) {
+                        // A close frame or a violation: the close is under way, nothing more to read.
+                        releaseInput();
+                        return;
+                    }
+                    BufferUtil.compact(buffer);
+                }
+                int filled = getEndPoint().fill(buffer);
+                if (filled > 0) {
+                    continue;
+                }
+                if (filled == 0) {
+                    if (!buffer.hasRemaining()) {
+                        releaseInput();
+                    }
+                    fillInterested();
+                    return;
+                }
+                releaseInput();
+                log.debug("Websocket from {} ended without a close frame", remoteAddress);
+                getEndPoint().close();
+                return;
+            }
+        }
+        catch (Throwable ex) {
+            releaseInput();
+            log.debug("Reading from {} failed: {}", remoteAddress, ex.toString());
+            getEndPoint().close(ex);
+        }
+    }
+
+    private void releaseInput() {
+        RetainableByteBuffer held = input;
+        input = null;
+        if (held != null) {
+            held.release();
+        }
+    }
+
+    // ---- FrameReader.Handler: the reading thread
+
+    @Override
+    public void onBinary(ByteBuffer message) {
+        Connection connection = this.connection;
+        if (connection != null) {
+            connection.onFrame(message);
+        }
+    }
+
+    @Override
+    public void onText() {
+        Connection connection = this.connection;
+        if (connection != null) {
+            connection.onText();
+        }
+    }
+
+    @Override
+    public void onPing(ByteBuffer payload) {
+        byte[] copy = new byte[payload.remaining()];
+        payload.get(copy);
+        enqueue(encode(WebSocketProtocol.OPCODE_PONG, ByteBuffer.wrap(copy)), null, false);
+    }
+
+    @Override
+    public void onPong(ByteBuffer payload) {
+        Connection connection = this.connection;
+        if (connection != null) {
+            connection.onPong();
+        }
+    }
+
+    @Override
+    public void onCloseFrame(int code, String reason) {
+        Connection connection = this.connection;
+        if (connection != null) {
+            connection.onClosed(code);
+        }
+        boolean closeNow;
+        synchronized (writeLock) {
+            closeSocketAfterClose = true;
+            closeNow = closeWritten;
+        }
+        if (closeNow) {
+            getEndPoint().close();
+        }
+        else {
+            // Echo the client's code (RFC 6455 5.5.1); harmless when our own close is queued already.
+            writeClose(code == CloseCodes.NO_STATUS ? EMPTY : WebSocketProtocol.closePayload(code, ""));
+        }
+    }
+
+    @Override
+    public void onViolation(int closeCode, String reason) {
+        synchronized (writeLock) {
+            closeSocketAfterClose = true;
+        }
+        Connection connection = this.connection;
+        if (connection != null) {
+            connection.close(closeCode, reason);
+        }
+        else {
+            close(closeCode, reason);
+        }
+        boolean closeNow;
+        synchronized (writeLock) {
+            closeNow = closeWritten;
+        }
+        if (closeNow) {
+            getEndPoint().close();
+        }
+    }
+
+    // ---- FrameSink and OpenWebSockets.WebSocket: any thread
+
+    @Override
+    public void sendBinary(ByteBuffer frame, WriteCallback callback) {
+        enqueue(encode(WebSocketProtocol.OPCODE_BINARY, frame), callback, false);
+    }
+
+    @Override
+    public void sendPing() {
+        enqueue(encode(WebSocketProtocol.OPCODE_PING, ByteBuffer.wrap(EMPTY)), null, false);
+    }
+
+    @Override
+    public void close(int code, String reason) {
+        writeClose(WebSocketProtocol.closePayload(code, reason));
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress() {
+        return remoteAddress;
+    }
+
+    private void writeClose(byte[] payload) {
+        synchronized (writeLock) {
+            if (closeQueued) {
+                return;
+            }
+        }
+        getEndPoint().setIdleTimeout(CLOSE_HANDSHAKE_TIMEOUT.toMillis());
+        enqueue(encode(WebSocketProtocol.OPCODE_CLOSE, ByteBuffer.wrap(payload)), null, true);
+    }
+
+    /** One unmasked final frame in a pooled direct buffer, ready to write. */
+    private RetainableByteBuffer encode(int opcode, ByteBuffer payload) {
+        int length = payload.remaining();
+        RetainableByteBuffer frame = pool.acquire(WebSocketProtocol.serverHeaderLength(length) + length, true);
+        ByteBuffer bytes = frame.getByteBuffer();
+        int position = BufferUtil.flipToFill(bytes);
+        WebSocketProtocol.putServerHeader(bytes, opcode, length);
+        bytes.put(payload);
+        BufferUtil.flipToFlush(bytes, position);
+        return frame;
+    }
+
+    private void enqueue(RetainableByteBuffer frame, WriteCallback callback, boolean close) {
+        Pending pending = new Pending(frame, callback, close);
+        boolean refused = false;
+        synchronized (writeLock) {
+            if (closeQueued || ended) {
+                refused = true;
+            }
+            else {
+                closeQueued = close;
+                if (writing != null) {
+                    if (waiting == null) {
+                        waiting = new ArrayDeque<>(2);
+                    }
+                    waiting.addLast(pending);
+                    return;
+                }
+                writing = pending;
+            }
+        }
+        if (refused) {
+            frame.release();
+            if (callback != null) {
+                callback.failed(new ClosedChannelException());
+            }
+            return;
+        }
+        getEndPoint().write(written, frame.getByteBuffer());
+    }
+
+    private void onWritten() {
+        Pending done;
+        Pending next;
+        boolean closeSocket = false;
+        synchronized (writeLock) {
+            done = writing;
+            next = waiting == null ? null : waiting.pollFirst();
+            writing = next;
+            if (done.close) {
+                closeWritten = true;
+                closeSocket = closeSocketAfterClose;
+            }
+        }
+        done.frame.release();
+        if (done.callback != null) {
+            done.callback.succeeded();
+        }
+        if (closeSocket) {
+            getEndPoint().close();
+        }
+        else if (next != null) {
+            getEndPoint().write(written, next.frame.getByteBuffer());
+        }
+    }
+
+    private void onWriteFailed(Throwable cause) {
+        log.debug("Write to {} failed: {}", remoteAddress, cause.toString());
+        failWrites(cause);
+        getEndPoint().close(cause);
+    }
+
+    /** Fails the frame being written and every waiting one; nothing more is written. */
+    private void failWrites(Throwable cause) {
+        ArrayDeque<Pending> failed = new ArrayDeque<>();
+        synchronized (writeLock) {
+            closeQueued = true;
+            if (writing != null) {
+                failed.add(writing);
+                writing = null;
+            }
+            if (waiting != null) {
+                failed.addAll(waiting);
+                waiting.clear();
+            }
+        }
+        for (Pending pending : failed) {
+            pending.frame.release();
+            if (pending.callback != null) {
+                pending.callback.failed(cause);
+            }
+        }
+    }
+
+    // ---- Jetty's end of the socket
+
+    @Override
+    public boolean onIdleExpired(TimeoutException timeout) {
+        boolean closing;
+        synchronized (writeLock) {
+            closing = closeQueued;
+        }
+        if (closing) {
+            return true;
+        }
+        // A backstop only: the connection's own pings notice a silent client first.
+        Connection connection = this.connection;
+        if (connection != null) {
+            connection.close(CloseCodes.GOING_AWAY, "Idle timeout");
+        }
+        else {
+            close(CloseCodes.GOING_AWAY, "Idle timeout");
+        }
+        return false;
+    }
+
+    @Override
+    public void onClose(Throwable cause) {
+        super.onClose(cause);
+        if (ended) {
+            return;
+        }
+        ended = true;
+        try {
+            Connection connection = this.connection;
+            if (connection != null) {
+                // Harmless after a close handshake: the connection already knows its code.
+                connection.onClosed(CloseCodes.ABNORMAL);
+            }
+            failWrites(cause != null ? cause : new ClosedChannelException());
+        }
+        finally {
+            openWebSockets.closed(this);
+        }
+    }
+}
