@@ -104,19 +104,17 @@ public final class FrameReader {
      * handler for each. Returns with the position after the last byte consumed: anything left is
      * an incomplete frame header or control frame, to be offered again with more bytes after it.
      * After a close frame or a violation everything is consumed and ignored.
+     *
+     * @param buffer in network (big-endian) byte order, {@code ByteBuffer}'s default
      */
     public void read(ByteBuffer buffer) {
-        while (!stopped) {
-            if (payloadRemaining > 0) {
-                if (!readPayload(buffer)) {
-                    return;
-                }
-            }
-            else if (!readFrame(buffer)) {
-                return;
-            }
+        boolean progress = true;
+        while (progress && !stopped) {
+            progress = payloadRemaining > 0 ? readPayload(buffer) : readFrame(buffer);
         }
-        buffer.position(buffer.limit());
+        if (stopped) {
+            buffer.position(buffer.limit());
+        }
     }
 
     /** Whether a close frame or a violation ended reading. */
