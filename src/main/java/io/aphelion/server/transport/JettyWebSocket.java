@@ -37,6 +37,11 @@ import org.slf4j.LoggerFactory;
  * <p><b>Writes</b> are asynchronous, one at a time: frames wait in a small queue (the
  * {@link Connection} keeps at most one data frame outstanding; pongs, pings and the close frame
  * join it). Each frame is encoded into one pooled direct buffer, returned when written.
+ * <b>Coalescing:</b> while the reading thread handles one batch of received bytes, the frames it
+ * writes (the answers to what it read) are accepted at once and gathered, up to
+ * {@link #MAX_CORKED_BYTES}, into one write when the batch ends, as Netty's flush-on-read-complete
+ * does: eight pings read together cost one write, not eight. Frames from other threads wait
+ * behind the gathered ones, so the order of every write is kept.
  *
  * <p><b>Closing</b> follows RFC 6455 7: a close frame is written once; after a close we send,
  * the socket is closed when the client's close frame arrives or {@link #CLOSE_HANDSHAKE_TIMEOUT}
@@ -51,6 +56,12 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
         implements org.eclipse.jetty.io.Connection.UpgradeTo, FrameSink, OpenWebSockets.WebSocket, FrameReader.Handler {
 
     private static final Logger log = LoggerFactory.getLogger(JettyWebSocket.class);
+
+    /**
+     * Most bytes the reading thread gathers into one write while it reads a batch; beyond it, frames
+     * wait for the write to complete as usual (so a burst of answers stays bounded).
+     */
+    static final int MAX_CORKED_BYTES = 16 * 1024;
 
     /** Size of the pooled input buffer; larger messages are gathered by the reader. */
     static final int INPUT_BUFFER_SIZE = 4096;
@@ -76,6 +87,14 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
     // Reading thread only.
     /** Bytes received and not read yet (an incomplete frame), or null while there are none. */
     private RetainableByteBuffer input;
+
+    // Coalescing: what the reading thread writes while it reads one batch of bytes leaves in one write.
+    /** The thread reading a batch now, while its writes are corked; null otherwise. */
+    private volatile Thread corkedBy;
+    /** Frames the reading thread wrote during this batch, in order; reading thread only, null when none. */
+    private ArrayDeque<RetainableByteBuffer> corked;
+    /** Bytes in {@link #corked}. */
+    private int corkedBytes;
 
     // Write state, guarded by writeLock.
     private final Object writeLock = new Object();
@@ -111,6 +130,9 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
     /** A frame to write: its encoded bytes, the caller's callback (or none), and whether it is the close frame. */
     private record Pending(RetainableByteBuffer frame, WriteCallback callback, boolean close) {
     }
+
+    /** Holds the writer while the reading thread corks frames: later frames from other threads wait behind them. */
+    private static final Pending CORKED = new Pending(null, null, false);
 
     JettyWebSocket(EndPoint endPoint, Executor executor, ByteBufferPool pool, OpenWebSockets openWebSockets,
             ConnectionFactory connections, InetSocketAddress remoteAddress, int maxMessageSize, Duration idleTimeout) {
@@ -153,42 +175,57 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
 
     @Override
     public void onFillable() {
+        boolean more;
+        corkedBy = Thread.currentThread();
         try {
-            while (true) {
-                if (input == null) {
-                    input = pool.acquire(INPUT_BUFFER_SIZE, false);
-                }
-                ByteBuffer buffer = input.getByteBuffer();
-                if (buffer.hasRemaining()) {
-                    reader.read(buffer);
-                    if (reader.isStopped()) {
-                        // A close frame or a violation: the close is under way, nothing more to read.
-                        releaseInput();
-                        return;
-                    }
-                    BufferUtil.compact(buffer);
-                }
-                int filled = getEndPoint().fill(buffer);
-                if (filled > 0) {
-                    continue;
-                }
-                if (filled == 0) {
-                    if (!buffer.hasRemaining()) {
-                        releaseInput();
-                    }
-                    fillInterested();
-                    return;
-                }
-                releaseInput();
-                log.debug("Websocket from {} ended without a close frame", remoteAddress);
-                getEndPoint().close();
-                return;
-            }
+            more = readAvailable();
         }
         catch (Throwable ex) {
             releaseInput();
             log.debug("Reading from {} failed: {}", remoteAddress, ex.toString());
             getEndPoint().close(ex);
+            more = false;
+        }
+        finally {
+            corkedBy = null;
+            uncork();
+        }
+        // Only now: once read interest is set, another thread may start reading.
+        if (more) {
+            fillInterested();
+        }
+    }
+
+    /** Reads and handles every byte the socket has. True when it waits for more; false when reading ended. */
+    private boolean readAvailable() throws java.io.IOException {
+        while (true) {
+            if (input == null) {
+                input = pool.acquire(INPUT_BUFFER_SIZE, false);
+            }
+            ByteBuffer buffer = input.getByteBuffer();
+            if (buffer.hasRemaining()) {
+                reader.read(buffer);
+                if (reader.isStopped()) {
+                    // A close frame or a violation: the close is under way, nothing more to read.
+                    releaseInput();
+                    return false;
+                }
+                BufferUtil.compact(buffer);
+            }
+            int filled = getEndPoint().fill(buffer);
+            if (filled > 0) {
+                continue;
+            }
+            if (filled == 0) {
+                if (!buffer.hasRemaining()) {
+                    releaseInput();
+                }
+                return true;
+            }
+            releaseInput();
+            log.debug("Websocket from {} ended without a close frame", remoteAddress);
+            getEndPoint().close();
+            return false;
         }
     }
 
@@ -319,6 +356,16 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
     }
 
     private void enqueue(RetainableByteBuffer frame, WriteCallback callback, boolean close) {
+        if (corkedBy == Thread.currentThread()) {
+            if (!close && cork(frame)) {
+                // Accepted into this batch's write, as a socket accepts bytes into its buffer.
+                if (callback != null) {
+                    callback.succeeded();
+                }
+                return;
+            }
+            uncork();
+        }
         Pending pending = new Pending(frame, callback, close);
         boolean refused = false;
         synchronized (writeLock) {
@@ -345,6 +392,67 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
             return;
         }
         getEndPoint().write(written, frame.getByteBuffer());
+    }
+
+    /**
+     * Adds a frame to this batch's write when the writer is free (or already held for the batch)
+     * and the batch stays under {@link #MAX_CORKED_BYTES}. Reading thread only.
+     */
+    private boolean cork(RetainableByteBuffer frame) {
+        int length = frame.remaining();
+        if (corkedBytes + length > MAX_CORKED_BYTES) {
+            return false;
+        }
+        synchronized (writeLock) {
+            if (closeQueued || ended || (writing != null && writing != CORKED)) {
+                return false;
+            }
+            writing = CORKED;
+        }
+        if (corked == null) {
+            corked = new ArrayDeque<>(4);
+        }
+        corked.addLast(frame);
+        corkedBytes += length;
+        return true;
+    }
+
+    /** Writes what this batch corked, as one buffer, and frees the writer for the frames behind it. Reading thread only. */
+    private void uncork() {
+        ArrayDeque<RetainableByteBuffer> frames = corked;
+        if (frames == null || frames.isEmpty()) {
+            return;
+        }
+        RetainableByteBuffer joined;
+        if (frames.size() == 1) {
+            joined = frames.pollFirst();
+        }
+        else {
+            joined = pool.acquire(corkedBytes, true);
+            ByteBuffer bytes = joined.getByteBuffer();
+            int position = BufferUtil.flipToFill(bytes);
+            for (RetainableByteBuffer frame; (frame = frames.pollFirst()) != null; ) {
+                bytes.put(frame.getByteBuffer());
+                frame.release();
+            }
+            BufferUtil.flipToFlush(bytes, position);
+        }
+        corkedBytes = 0;
+        Pending pending = new Pending(joined, null, false);
+        synchronized (writeLock) {
+            if (writing != CORKED) {
+                // The socket failed meanwhile (failWrites let go of the writer): nothing is written.
+                pending = null;
+            }
+            else {
+                writing = pending;
+            }
+        }
+        if (pending == null) {
+            joined.release();
+            return;
+        }
+        getEndPoint().write(written, joined.getByteBuffer());
     }
 
     private void onWritten() {
@@ -383,10 +491,10 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
         ArrayDeque<Pending> failed = new ArrayDeque<>();
         synchronized (writeLock) {
             closeQueued = true;
-            if (writing != null) {
+            if (writing != null && writing != CORKED) {
                 failed.add(writing);
-                writing = null;
             }
+            writing = null;
             if (waiting != null) {
                 failed.addAll(waiting);
                 waiting.clear();
