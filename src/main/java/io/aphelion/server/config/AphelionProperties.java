@@ -101,9 +101,10 @@ public class AphelionProperties implements Validator {
         private List<String> trustedProxies = new ArrayList<>();
 
         /**
-         * Which websocket implementation serves the endpoint. "native": Jetty's own upgrade in
-         * front of the servlet context, with no servlet request kept per websocket (about twice
-         * the handshakes per second and a third less heap per connection; docs/BENCHMARKS.md).
+         * Which websocket implementation serves the endpoint. "native": the server answers the
+         * upgrade itself in front of the servlet context and speaks RFC 6455 directly on Jetty's
+         * socket, reading on the selector thread and coalescing writes (several times less heap
+         * per connection, more handshakes and round trips per second; docs/BENCHMARKS.md).
          * "servlet": Spring's BinaryWebSocketHandler behind the servlet container, for when
          * servlet filters (Spring Security, say) must see the upgrade. Same protocol behaviour.
          */
@@ -186,7 +187,7 @@ public class AphelionProperties implements Validator {
     public enum Engine {
         /** Spring's websocket handler, upgraded through the servlet container. */
         SERVLET,
-        /** Jetty's own websocket upgrade and listener, in front of the servlet context. */
+        /** The server's own upgrade and RFC 6455 framing on Jetty's socket, in front of the servlet context. */
         NATIVE
     }
 

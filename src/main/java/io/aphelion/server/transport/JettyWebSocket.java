@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import io.aphelion.server.session.Connection;
 import io.aphelion.server.transport.rfc6455.FrameReader;
@@ -84,9 +85,17 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
     /** Set when the socket closed; the connection and the registry have been told. */
     private volatile boolean ended;
 
-    // Reading thread only.
+    // Reading thread only (whoever moved readState to READING, or onClose once nobody reads).
     /** Bytes received and not read yet (an incomplete frame), or null while there are none. */
     private RetainableByteBuffer input;
+    /**
+     * {@link #IDLE}, {@link #READING} (a thread is in {@link #onFillable} and owns {@link #input}) or
+     * {@link #CLOSED}: whoever finds the socket closed and nobody reading returns the input buffer.
+     */
+    private final AtomicInteger readState = new AtomicInteger(IDLE);
+    private static final int IDLE = 0;
+    private static final int READING = 1;
+    private static final int CLOSED = 2;
 
     // Coalescing: what the reading thread writes while it reads one batch of bytes leaves in one write.
     /** The thread reading a batch now, while its writes are corked; null otherwise. */
@@ -175,6 +184,9 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
 
     @Override
     public void onFillable() {
+        if (!readState.compareAndSet(IDLE, READING)) {
+            return; // the socket closed
+        }
         boolean more;
         corkedBy = Thread.currentThread();
         try {
@@ -189,6 +201,10 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
         finally {
             corkedBy = null;
             uncork();
+        }
+        if (!readState.compareAndSet(READING, IDLE)) {
+            releaseInput(); // the socket closed while we read: its buffer is ours to return
+            return;
         }
         // Only now: once read interest is set, another thread may start reading.
         if (more) {
@@ -517,7 +533,9 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
             closing = closeQueued;
         }
         if (closing) {
-            return true;
+            // The client never answered our close frame: close the socket now.
+            getEndPoint().close(timeout);
+            return false;
         }
         // A backstop only: the connection's own pings notice a silent client first.
         Connection connection = this.connection;
@@ -531,8 +549,16 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
     }
 
     @Override
+    public void onFillInterestedFailed(Throwable cause) {
+        getEndPoint().close(cause);
+    }
+
+    @Override
     public void onClose(Throwable cause) {
         super.onClose(cause);
+        if (readState.getAndSet(CLOSED) == IDLE) {
+            releaseInput();
+        }
         if (ended) {
             return;
         }

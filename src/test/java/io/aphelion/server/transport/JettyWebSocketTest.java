@@ -1,0 +1,920 @@
+package io.aphelion.server.transport;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedChannelException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+
+import io.aphelion.proto.ping.C2S;
+import io.aphelion.proto.ping.S2C;
+import io.aphelion.server.handshake.HandshakeService;
+import io.aphelion.server.handshake.HandshakeService.ServedProtocol;
+import io.aphelion.server.observability.TransportMetrics;
+import io.aphelion.server.protocol.ping.PingProtocol;
+import io.aphelion.server.session.AckFlusher;
+import io.aphelion.server.session.Connection;
+import io.aphelion.server.session.Delivery;
+import io.aphelion.server.session.Session;
+import io.aphelion.server.session.SessionListener;
+import io.aphelion.server.session.SessionRegistry;
+import io.aphelion.server.session.TransportSettings;
+import io.aphelion.server.testing.ManualScheduler;
+import io.aphelion.server.transport.rfc6455.WebSocketProtocol;
+import io.aphelion.wire.CloseCodes;
+import io.aphelion.wire.InitPacket;
+import io.aphelion.wire.WireFormat;
+
+import org.eclipse.jetty.io.AbstractConnection;
+import org.eclipse.jetty.io.ArrayByteBufferPool;
+import org.eclipse.jetty.io.ByteArrayEndPoint;
+import org.eclipse.jetty.util.thread.ScheduledExecutorScheduler;
+import org.eclipse.jetty.util.thread.Scheduler;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * {@link JettyWebSocket} on Jetty's in-memory {@link ByteArrayEndPoint}, driven as Jetty drives it:
+ * {@code setConnection} and {@code onOpen} (or {@code upgrade}), then client bytes with
+ * {@code addInput}, which runs the websocket's fillable callback on the calling (test) thread. So
+ * the test thread is the reading thread, every write completes (or stalls) inside the call that
+ * made it, and only the tests that say so involve another thread.
+ *
+ * <p>Behind the websocket is a real {@link Connection} with a real session registry and handshake
+ * on a manual clock: protocol 1 is the real ping protocol; protocol 2 is a test protocol whose
+ * messages run {@link #game} on the reading thread. Every test ends with every pooled buffer back
+ * in the pool.
+ */
+class JettyWebSocketTest {
+
+    private static final InetSocketAddress CLIENT = new InetSocketAddress("203.0.113.7", 40000);
+    private static final int MAX_MESSAGE_SIZE = 1024;
+    private static final Duration IDLE_TIMEOUT = Duration.ofMinutes(1);
+    /** RFC 6455 5.7's example masking key: every client frame here is masked with it. */
+    private static final byte[] MASK = {0x37, (byte) 0xfa, 0x21, 0x3d};
+
+    private static final int TEXT = WebSocketProtocol.OPCODE_TEXT;
+    private static final int BINARY = WebSocketProtocol.OPCODE_BINARY;
+    private static final int CLOSE = WebSocketProtocol.OPCODE_CLOSE;
+    private static final int PING = WebSocketProtocol.OPCODE_PING;
+    private static final int PONG = WebSocketProtocol.OPCODE_PONG;
+
+    private final ManualScheduler scheduler = new ManualScheduler();
+    private final TransportSettings settings = new TransportSettings(Duration.ofSeconds(10), Duration.ofSeconds(20),
+            Duration.ofSeconds(20), Duration.ofMillis(2), Duration.ofSeconds(30), Duration.ofSeconds(30), 3,
+            1_000_000, 1000);
+    private final SessionRegistry registry = new SessionRegistry(scheduler, settings, TransportMetrics.NONE);
+
+    /** What a protocol-2 message does, on the reading thread; nothing unless a test says so. */
+    private volatile GameHandler game = (session, connection, message) -> { };
+
+    /** Protocol 2 here: a payload decodes to its bytes as UTF-8, handled by {@link #game}. */
+    private final SessionListener gameListener = new SessionListener() {
+        @Override
+        public Object decode(ByteBuffer payload) {
+            return StandardCharsets.UTF_8.decode(payload).toString();
+        }
+
+        @Override
+        public void onMessage(Session session, Connection connection, Object message) {
+            game.onMessage(session, connection, (String) message);
+        }
+    };
+
+    private final HandshakeService handshake = new HandshakeService(registry, Map.of(
+            WireFormat.PROTOCOL_PING, new ServedProtocol(1, 1, new PingProtocol(registry, scheduler)),
+            WireFormat.PROTOCOL_GAME, new ServedProtocol(1, 1, gameListener)));
+    private final AckFlusher ackFlusher = new AckFlusher(scheduler, settings.ackDelay());
+    /** Every connection the factory made, in order. */
+    private final List<Connection> connections = new CopyOnWriteArrayList<>();
+    private final ConnectionFactory connectionFactory = sink -> {
+        Connection connection = new Connection(sink, handshake, scheduler, settings, TransportMetrics.NONE, ackFlusher);
+        connections.add(connection);
+        return connection;
+    };
+    private final OpenWebSockets openWebSockets = new OpenWebSockets();
+    /** Remembers every buffer taken and not returned. */
+    private final ArrayByteBufferPool.Tracking pool = new ArrayByteBufferPool.Tracking();
+    /** The websocket runs nothing on its executor; whatever it would, runs inline. */
+    private final Executor executor = Runnable::run;
+
+    private TestEndPoint endPoint = new TestEndPoint(null);
+    private JettyWebSocket webSocket;
+
+    /** The test protocol's message handler. */
+    @FunctionalInterface
+    private interface GameHandler {
+        void onMessage(Session session, Connection connection, String message);
+    }
+
+    @AfterEach
+    void everyPooledBufferIsReturnedOnceTheSocketIsClosed() {
+        endPoint.close();
+        assertThat(pool.getLeaks()).as("pooled buffers never released: %s", pool.dumpLeaks()).isEmpty();
+    }
+
+    // ---- 1. Coalescing
+
+    @Test
+    void eightPingPacketsReadInOneBatchAreAnsweredInOrderInOneWrite() {
+        openSession(WireFormat.PROTOCOL_PING);
+        byte[][] pings = new byte[8][];
+        for (int i = 0; i < pings.length; i++) {
+            pings[i] = pingPacket(100 + i);
+        }
+
+        receive(pings);
+
+        assertThat(endPoint.flushes()).as("writes for the batch").hasSize(1);
+        List<Frame> answers = takeFrames();
+        assertThat(answers).extracting(Frame::opcode).containsExactly(BINARY, BINARY, BINARY, BINARY,
+                BINARY, BINARY, BINARY, BINARY);
+        assertThat(answers).extracting(JettyWebSocketTest::answeredClientTime)
+                .containsExactly(100L, 101L, 102L, 103L, 104L, 105L, 106L, 107L);
+        assertThat(answers).extracting(Frame::ack).as("each answer acks its ping").containsOnly(1);
+    }
+
+    @Test
+    void pingPacketsReadInSeparateBatchesAreAnsweredInSeparateWrites() {
+        openSession(WireFormat.PROTOCOL_PING);
+
+        receive(pingPacket(1));
+        receive(pingPacket(2));
+
+        List<byte[]> writes = endPoint.flushes();
+        assertThat(writes).hasSize(2);
+        assertThat(parse(writes.get(0))).extracting(JettyWebSocketTest::answeredClientTime).containsExactly(1L);
+        assertThat(parse(writes.get(1))).extracting(JettyWebSocketTest::answeredClientTime).containsExactly(2L);
+    }
+
+    @Test
+    void answersBeyondMaxCorkedBytesLeaveInMoreThanOneBoundedWriteInOrder() {
+        openSession(WireFormat.PROTOCOL_GAME);
+        // 7005 bytes per frame on the wire: two fit under MAX_CORKED_BYTES (16 KiB), three do not.
+        game = (session, connection, message) -> {
+            for (char c = 'a'; c <= 'd'; c++) {
+                session.send(connection, repeat(c, 7000), Delivery.RELIABLE);
+            }
+        };
+
+        receive(packet(0, "go"));
+
+        List<byte[]> writes = endPoint.flushes();
+        assertThat(writes).hasSizeGreaterThan(1);
+        assertThat(writes).allSatisfy(write -> assertThat(write.length).isLessThanOrEqualTo(JettyWebSocket.MAX_CORKED_BYTES));
+        assertThat(parse(writes.get(0))).as("the first write still gathers what fits").hasSize(2);
+        List<Frame> frames = takeFrames();
+        assertThat(frames).extracting(frame -> frame.text().charAt(0)).containsExactly('a', 'b', 'c', 'd');
+        assertThat(frames).extracting(frame -> frame.text().length()).containsOnly(7000);
+    }
+
+    // ---- 2. Frames from other threads
+
+    @Test
+    void frameFromAnotherThreadDuringABatchIsWrittenAfterTheBatchsFrames() {
+        openSession(WireFormat.PROTOCOL_GAME);
+        RecordingCallback fromOtherThread = new RecordingCallback();
+        AtomicReference<String> otherStateWhenItsSendReturned = new AtomicReference<>();
+        game = (session, connection, message) -> {
+            session.send(connection, bytes("first"), Delivery.RELIABLE);
+            Thread other = new Thread(() -> webSocket.sendBinary(ByteBuffer.wrap(bytes("other")), fromOtherThread),
+                    "other-writer");
+            other.start();
+            join(other);
+            otherStateWhenItsSendReturned.set(fromOtherThread.state());
+            session.send(connection, bytes("second"), Delivery.RELIABLE);
+        };
+
+        receive(packet(0, "go"));
+
+        assertThat(otherStateWhenItsSendReturned.get()).as("waits behind the corked frames").isEqualTo("pending");
+        assertThat(fromOtherThread.state()).isEqualTo("succeeded");
+        List<byte[]> writes = endPoint.flushes();
+        assertThat(writes).hasSize(2);
+        assertThat(parse(writes.get(0))).extracting(Frame::text).containsExactly("first", "second");
+        assertThat(parse(writes.get(0))).extracting(Frame::ack).containsExactly(1, 0);
+        assertThat(parse(writes.get(1))).extracting(Frame::opcode, frame -> text(frame.payload()))
+                .containsExactly(tuple(BINARY, "other"));
+    }
+
+    @Test
+    void framesSentOutsideABatchAreWrittenAtOnceEachInItsOwnWriteAndTheirCallbacksSucceed() {
+        open();
+        RecordingCallback first = new RecordingCallback();
+        RecordingCallback second = new RecordingCallback();
+
+        webSocket.sendBinary(ByteBuffer.wrap(new byte[] {1, 2, 3}), first);
+        assertThat(first.state()).isEqualTo("succeeded");
+        assertThat(endPoint.flushes()).hasSize(1);
+        webSocket.sendBinary(ByteBuffer.wrap(new byte[] {4}), second);
+
+        assertThat(second.state()).isEqualTo("succeeded");
+        assertThat(endPoint.flushes()).hasSize(2);
+        assertThat(takeBytes()).containsExactly(0x82, 0x03, 1, 2, 3, 0x82, 0x01, 4);
+    }
+
+    // ---- 3. Ping
+
+    @Test
+    void clientPingIsAnsweredWithAPongCarryingTheSamePayload() {
+        open();
+
+        receive(clientFrame(PING, bytes("abc")));
+
+        assertThat(takeBytes()).containsExactly(0x8A, 0x03, 'a', 'b', 'c');
+        assertThat(endPoint.isOpen()).isTrue();
+    }
+
+    // ---- 4, 5. Close handshake
+
+    @Test
+    void clientCloseIsEchoedWithItsCodeThenTheSocketClosesAndTheConnectionHasThatCode() {
+        Connection connection = openSession(WireFormat.PROTOCOL_PING);
+
+        receive(clientFrame(CLOSE, WebSocketProtocol.closePayload(1000, "bye")));
+
+        assertThat(takeBytes()).containsExactly(0x88, 0x02, 0x03, 0xE8);
+        assertThat(endPoint.isOpen()).isFalse();
+        assertThat(connection.state()).isEqualTo(Connection.State.CLOSED);
+        assertThat(connection.closeCode()).isEqualTo(CloseCodes.NORMAL);
+        assertThat(openWebSockets.count()).isZero();
+    }
+
+    @Test
+    void clientCloseWithoutACodeIsEchoedWithoutOne() {
+        Connection connection = openSession(WireFormat.PROTOCOL_PING);
+
+        receive(clientFrame(CLOSE, new byte[0]));
+
+        assertThat(takeBytes()).containsExactly(0x88, 0x00);
+        assertThat(endPoint.isOpen()).isFalse();
+        assertThat(connection.closeCode()).isEqualTo(CloseCodes.NO_STATUS);
+    }
+
+    @Test
+    void answersReadBeforeAClientCloseLeaveBeforeTheEchoedClose() {
+        openSession(WireFormat.PROTOCOL_PING);
+
+        receive(pingPacket(7), clientFrame(CLOSE, WebSocketProtocol.closePayload(1000, "")));
+
+        List<Frame> frames = takeFrames();
+        assertThat(frames).extracting(Frame::opcode).containsExactly(BINARY, CLOSE);
+        assertThat(answeredClientTime(frames.get(0))).isEqualTo(7L);
+        assertThat(frames.get(1).closeCode()).isEqualTo(1000);
+        assertThat(endPoint.isOpen()).isFalse();
+    }
+
+    @Test
+    void serverCloseSendsItsCodeAndReasonAndTheSocketStaysOpenUntilTheClientsCloseFrame() {
+        Connection connection = openSession(WireFormat.PROTOCOL_PING);
+
+        webSocket.close(4007, "reason");
+
+        assertThat(takeBytes()).containsExactly(0x88, 0x08, 0x0F, 0xA7, 'r', 'e', 'a', 's', 'o', 'n');
+        assertThat(endPoint.isOpen()).isTrue();
+        assertThat(endPoint.getIdleTimeout()).as("waits at most the close handshake timeout")
+                .isEqualTo(JettyWebSocket.CLOSE_HANDSHAKE_TIMEOUT.toMillis());
+        assertThat(openWebSockets.count()).isEqualTo(1);
+
+        receive(clientFrame(CLOSE, WebSocketProtocol.closePayload(4007, "")));
+
+        assertThat(endPoint.isOpen()).isFalse();
+        assertThat(takeBytes()).as("no second close frame").isEmpty();
+        assertThat(connection.closeCode()).isEqualTo(4007);
+        assertThat(openWebSockets.count()).isZero();
+    }
+
+    @Test
+    void closeHandshakeTimeoutClosesTheSocketWhenTheClientNeverAnswers() {
+        Connection connection = openSession(WireFormat.PROTOCOL_PING);
+        connection.close(CloseCodes.GOING_AWAY, "Server shutting down");
+        assertThat(takeFrames()).extracting(Frame::closeCode).containsExactly(1001);
+
+        // Jetty's idle expiry, as CLOSE_HANDSHAKE_TIMEOUT passes with no close frame from the client.
+        endPoint.expireIdle();
+
+        assertThat(endPoint.isOpen())
+                .as("closed once CLOSE_HANDSHAKE_TIMEOUT passed (output shut down: %s)", endPoint.isOutputShutdown())
+                .isFalse();
+        assertThat(openWebSockets.count()).isZero();
+    }
+
+    // ---- 6, 7, 8. Violations and unsupported data
+
+    @Test
+    void unmaskedClientFrameGetsClose1002AndTheSocketClosesWithoutWaitingForTheClient() {
+        Connection connection = openSession(WireFormat.PROTOCOL_PING);
+
+        receive(frame(0x80 | BINARY, new byte[] {0, 1}, false));
+
+        List<Frame> frames = takeFrames();
+        assertThat(frames).extracting(Frame::opcode).containsExactly(CLOSE);
+        assertThat(frames.get(0).closeCode()).isEqualTo(1002);
+        assertThat(frames.get(0).closeReason()).isEqualTo("Client frames must be masked");
+        assertThat(endPoint.isOpen()).isFalse();
+        assertThat(connection.closeCode()).isEqualTo(CloseCodes.PROTOCOL_ERROR);
+        assertThat(openWebSockets.count()).isZero();
+    }
+
+    @Test
+    void protocolViolationWhileAWriteIsPendingClosesTheSocketOnceItsCloseFrameIsOut() {
+        openSession(WireFormat.PROTOCOL_PING);
+        endPoint.stall();
+        RecordingCallback slow = new RecordingCallback();
+        webSocket.sendBinary(ByteBuffer.wrap(bytes("slow")), slow);
+
+        receive(frame(0x80 | BINARY, new byte[] {0, 1}, false));
+        assertThat(endPoint.isOpen()).as("the close frame waits behind the pending write").isTrue();
+        endPoint.resume();
+
+        assertThat(slow.state()).isEqualTo("succeeded");
+        List<Frame> frames = takeFrames();
+        assertThat(frames).extracting(Frame::opcode).containsExactly(BINARY, CLOSE);
+        assertThat(frames.get(1).closeCode()).isEqualTo(1002);
+        assertThat(endPoint.isOpen()).as("closed without waiting for the client").isFalse();
+    }
+
+    @Test
+    void textFrameGetsClose1003AndTheSocketWaitsForTheClientsClose() {
+        Connection connection = openSession(WireFormat.PROTOCOL_PING);
+
+        receive(clientFrame(TEXT, bytes("hello")));
+
+        List<Frame> frames = takeFrames();
+        assertThat(frames).extracting(Frame::opcode).containsExactly(CLOSE);
+        assertThat(frames.get(0).closeCode()).isEqualTo(1003);
+        assertThat(frames.get(0).closeReason()).isEqualTo("Text frames are not supported");
+        assertThat(connection.closeCode()).isEqualTo(CloseCodes.UNSUPPORTED_DATA);
+        assertThat(endPoint.isOpen()).isTrue();
+
+        receive(clientFrame(CLOSE, WebSocketProtocol.closePayload(1003, "")));
+
+        assertThat(endPoint.isOpen()).isFalse();
+        assertThat(takeBytes()).isEmpty();
+    }
+
+    @Test
+    void messageOverTheMaximumSizeGetsClose1009AndTheSocketCloses() {
+        Connection connection = openSession(WireFormat.PROTOCOL_GAME);
+        List<String> delivered = new ArrayList<>();
+        game = (session, conn, message) -> delivered.add(message);
+
+        receive(packet(0, "x".repeat(MAX_MESSAGE_SIZE - 1)));
+        assertThat(delivered).as("a message of exactly the maximum passes").hasSize(1);
+        assertThat(endPoint.isOpen()).isTrue();
+        takeBytes();
+
+        receive(packet(0, "x".repeat(MAX_MESSAGE_SIZE)));
+
+        assertThat(delivered).hasSize(1);
+        List<Frame> frames = takeFrames();
+        assertThat(frames).extracting(Frame::opcode).containsExactly(CLOSE);
+        assertThat(frames.get(0).closeCode()).isEqualTo(1009);
+        assertThat(frames.get(0).closeReason()).isEqualTo("Message over the maximum of " + MAX_MESSAGE_SIZE + " bytes");
+        assertThat(endPoint.isOpen()).isFalse();
+        assertThat(connection.closeCode()).isEqualTo(CloseCodes.MESSAGE_TOO_BIG);
+    }
+
+    // ---- 9. End of stream
+
+    @Test
+    void endOfStreamWithoutACloseFrameClosesTheSocketAndTheConnectionWith1006() {
+        Connection connection = openSession(WireFormat.PROTOCOL_PING);
+        assertThat(openWebSockets.count()).isEqualTo(1);
+
+        endPoint.addInputEOF();
+
+        assertThat(endPoint.isOpen()).isFalse();
+        assertThat(connection.state()).isEqualTo(Connection.State.CLOSED);
+        assertThat(connection.closeCode()).isEqualTo(CloseCodes.ABNORMAL);
+        assertThat(openWebSockets.count()).isZero();
+        assertThat(takeBytes()).isEmpty();
+    }
+
+    // ---- 10, 11. Writes after the close frame, and a client that reads nothing
+
+    @Test
+    void nothingIsWrittenAfterTheCloseFrameAndALaterSendFails() {
+        open();
+        webSocket.close(1000, "done");
+        RecordingCallback late = new RecordingCallback();
+
+        webSocket.sendBinary(ByteBuffer.wrap(new byte[] {1}), late);
+        webSocket.sendPing();
+        receive(clientFrame(PING, bytes("late")));
+
+        assertThat(late.state()).isEqualTo("failed");
+        assertThat(late.failure()).isInstanceOf(ClosedChannelException.class);
+        assertThat(takeBytes()).as("the close frame and nothing after it")
+                .containsExactly(0x88, 0x06, 0x03, 0xE8, 'd', 'o', 'n', 'e');
+    }
+
+    @Test
+    void framesWaitBehindAWriteTheClientDoesNotTakeAndFailWhenTheSocketCloses() {
+        open();
+        endPoint.stall();
+        RecordingCallback first = new RecordingCallback();
+        RecordingCallback second = new RecordingCallback();
+
+        webSocket.sendBinary(ByteBuffer.wrap(bytes("one")), first);
+        webSocket.sendBinary(ByteBuffer.wrap(bytes("two")), second);
+
+        assertThat(first.state()).isEqualTo("pending");
+        assertThat(second.state()).isEqualTo("pending");
+        assertThat(endPoint.flushes()).isEmpty();
+
+        endPoint.close();
+
+        assertThat(first.state()).isEqualTo("failed");
+        assertThat(second.state()).isEqualTo("failed");
+        assertThat(first.calls() + second.calls()).as("each callback completes once").isEqualTo(2);
+        assertThat(endPoint.flushes()).isEmpty();
+    }
+
+    @Test
+    void framesWaitingBehindASlowWriteFollowItInOrderWhenTheClientCatchesUp() {
+        open();
+        endPoint.stall();
+        RecordingCallback first = new RecordingCallback();
+        RecordingCallback second = new RecordingCallback();
+        webSocket.sendBinary(ByteBuffer.wrap(bytes("one")), first);
+        webSocket.sendBinary(ByteBuffer.wrap(bytes("two")), second);
+
+        endPoint.resume();
+
+        assertThat(first.state()).isEqualTo("succeeded");
+        assertThat(second.state()).isEqualTo("succeeded");
+        assertThat(takeFrames()).extracting(frame -> text(frame.payload())).containsExactly("one", "two");
+    }
+
+    // ---- 12. Bytes behind the upgrade
+
+    @Test
+    void bytesSentRightBehindTheUpgradeAreReadWhenTheWebSocketOpens() {
+        byte[] leftover = concat(initFrame(WireFormat.PROTOCOL_PING), pingPacket(42));
+        endPoint.setConnection(new UpgradingConnection(endPoint, executor, ByteBuffer.wrap(leftover)));
+        webSocket = newWebSocket(IDLE_TIMEOUT);
+
+        // As Jetty does once the 101 is written: onUpgradeTo(leftover bytes), then onOpen.
+        endPoint.upgrade(webSocket);
+
+        assertThat(connections).singleElement().extracting(Connection::state).isEqualTo(Connection.State.OPEN);
+        assertThat(endPoint.flushes()).as("init reply and answer in one write").hasSize(1);
+        List<Frame> frames = takeFrames();
+        assertThat(frames).extracting(Frame::opcode).containsExactly(BINARY, BINARY);
+        assertThat(frames.get(0).payload()).hasSize(WireFormat.S2C_INIT_LENGTH);
+        assertThat(answeredClientTime(frames.get(1))).isEqualTo(42L);
+    }
+
+    // ---- 13. Admission
+
+    @Test
+    void webSocketOpeningWhileNotAdmittingGetsClose1001AndNeverAConnection() {
+        openWebSockets.stopAdmitting();
+
+        open();
+
+        byte[] reason = bytes("Server shutting down");
+        assertThat(AdmissionWebSocketHandlerDecorator.SHUTTING_DOWN.getReason()).isEqualTo("Server shutting down");
+        assertThat(takeBytes()).containsExactly(concat(new byte[] {(byte) 0x88, (byte) (2 + reason.length), 0x03, (byte) 0xE9},
+                reason));
+        assertThat(connections).isEmpty();
+        assertThat(openWebSockets.count()).as("tracked until it closes").isEqualTo(1);
+
+        receive(initFrame(WireFormat.PROTOCOL_PING));
+        assertThat(connections).isEmpty();
+        assertThat(takeBytes()).isEmpty();
+
+        receive(clientFrame(CLOSE, WebSocketProtocol.closePayload(1001, "")));
+
+        assertThat(endPoint.isOpen()).isFalse();
+        assertThat(openWebSockets.count()).isZero();
+    }
+
+    // ---- Idle timeout
+
+    @Test
+    void silencePastTheIdleTimeoutGetsClose1001ThenTheClientsCloseClosesTheSocket() throws Exception {
+        ScheduledExecutorScheduler timers = new ScheduledExecutorScheduler("jws-test-timers", true);
+        timers.start();
+        try {
+            endPoint = new TestEndPoint(timers);
+            open(Duration.ofMillis(100));
+            Connection connection = connections.get(0);
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> !endPoint.flushes().isEmpty());
+
+            List<Frame> frames = takeFrames();
+            assertThat(frames).extracting(Frame::opcode).containsExactly(CLOSE);
+            assertThat(frames.get(0).closeCode()).isEqualTo(1001);
+            assertThat(frames.get(0).closeReason()).isEqualTo("Idle timeout");
+            assertThat(connection.closeCode()).isEqualTo(CloseCodes.GOING_AWAY);
+            assertThat(endPoint.isOpen()).as("waits for the client's close frame").isTrue();
+
+            receive(clientFrame(CLOSE, WebSocketProtocol.closePayload(1001, "")));
+
+            // The close frame's write completes on the timer thread: it may close the socket.
+            await().atMost(Duration.ofSeconds(10)).until(() -> !endPoint.isOpen());
+            assertThat(openWebSockets.count()).isZero();
+            assertThat(takeBytes()).as("no second close frame").isEmpty();
+        }
+        finally {
+            endPoint.close();
+            timers.stop();
+        }
+    }
+
+    @Test
+    void idleExpiryFirstSendsACloseFrameThenClosesTheSocket() {
+        open();
+
+        assertThat(webSocket.onIdleExpired(new TimeoutException("idle"))).as("open: the websocket closes itself").isFalse();
+        assertThat(takeFrames()).extracting(Frame::closeCode).containsExactly(1001);
+        assertThat(endPoint.isOpen()).as("waits for the client's close frame").isTrue();
+
+        webSocket.onIdleExpired(new TimeoutException("idle"));
+
+        assertThat(endPoint.isOpen()).as("closing: the socket is closed at the second expiry").isFalse();
+        assertThat(openWebSockets.count()).isZero();
+        assertThat(takeBytes()).isEmpty();
+    }
+
+    // ---- Buffers
+
+    @Test
+    void bufferHoldingAPartialFrameGoesBackToThePoolWhenAFailedWriteClosesTheSocket() {
+        open();
+        byte[] ping = clientFrame(PING, bytes("abc"));
+        receive(Arrays.copyOf(ping, 4));
+        assertThat(takeBytes()).isEmpty();
+        endPoint.failFlushes();
+        RecordingCallback write = new RecordingCallback();
+
+        webSocket.sendBinary(ByteBuffer.wrap(bytes("lost")), write);
+
+        assertThat(write.state()).isEqualTo("failed");
+        assertThat(endPoint.isOpen()).isFalse();
+        assertThat(openWebSockets.count()).isZero();
+        assertThat(pool.getLeaks()).as("pooled buffers never released: %s", pool.dumpLeaks()).isEmpty();
+    }
+
+    // ---- Driving the websocket
+
+    private JettyWebSocket newWebSocket(Duration idleTimeout) {
+        return new JettyWebSocket(endPoint, executor, pool, openWebSockets, connectionFactory, CLIENT, MAX_MESSAGE_SIZE,
+                idleTimeout);
+    }
+
+    private void open() {
+        open(IDLE_TIMEOUT);
+    }
+
+    /** As Jetty opens a connection: set it on the endpoint, then onOpen. */
+    private void open(Duration idleTimeout) {
+        webSocket = newWebSocket(idleTimeout);
+        endPoint.setConnection(webSocket);
+        webSocket.onOpen();
+    }
+
+    /** Opens, sends an init packet for the protocol and takes the init reply. */
+    private Connection openSession(int protocol) {
+        open();
+        receive(initFrame(protocol));
+        List<Frame> reply = takeFrames();
+        assertThat(reply).extracting(Frame::opcode).containsExactly(BINARY);
+        assertThat(reply.get(0).payload()).hasSize(WireFormat.S2C_INIT_LENGTH);
+        endPoint.clearFlushes();
+        assertThat(connections).hasSize(1);
+        Connection connection = connections.get(0);
+        assertThat(connection.state()).isEqualTo(Connection.State.OPEN);
+        return connection;
+    }
+
+    /** Client bytes arriving in one read: the websocket handles them as one batch, on this thread. */
+    private void receive(byte[]... frames) {
+        endPoint.addInput(ByteBuffer.wrap(concat(frames)));
+    }
+
+    private List<Frame> takeFrames() {
+        return parse(takeBytes());
+    }
+
+    private byte[] takeBytes() {
+        ByteBuffer output = endPoint.takeOutput();
+        byte[] bytes = new byte[output.remaining()];
+        output.get(bytes);
+        return bytes;
+    }
+
+    private static void join(Thread thread) {
+        try {
+            thread.join();
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    // ---- Client frames and packets
+
+    private static byte[] initFrame(int protocol) {
+        return clientFrame(BINARY, InitPacket.newSession(protocol, 1).encode());
+    }
+
+    private static byte[] pingPacket(long clientTime) {
+        return packet(0, C2S.newBuilder().setClientTime(clientTime).build().toByteArray());
+    }
+
+    private static byte[] packet(int ack, String payload) {
+        return packet(ack, bytes(payload));
+    }
+
+    /** A binary frame carrying one packet: the ack byte, then the payload. */
+    private static byte[] packet(int ack, byte[] payload) {
+        return clientFrame(BINARY, concat(new byte[] {(byte) ack}, payload));
+    }
+
+    /** A final, masked client frame. */
+    private static byte[] clientFrame(int opcode, byte[] payload) {
+        return frame(0x80 | opcode, payload, true);
+    }
+
+    /** A frame with this first byte, its length in the shortest form, masked with {@link #MASK} or not. */
+    private static byte[] frame(int b0, byte[] payload, boolean masked) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        out.write(b0);
+        int maskBit = masked ? 0x80 : 0;
+        int length = payload.length;
+        if (length < 126) {
+            out.write(maskBit | length);
+        }
+        else if (length <= 0xFFFF) {
+            out.write(maskBit | 126);
+            out.write(length >> 8);
+            out.write(length);
+        }
+        else {
+            out.write(maskBit | 127);
+            out.writeBytes(ByteBuffer.allocate(8).putLong(length).array());
+        }
+        if (masked) {
+            out.writeBytes(MASK);
+            for (int i = 0; i < length; i++) {
+                out.write(payload[i] ^ MASK[i % 4]);
+            }
+        }
+        else {
+            out.writeBytes(payload);
+        }
+        return out.toByteArray();
+    }
+
+    // ---- Server frames
+
+    /** One frame the server wrote. */
+    private record Frame(int opcode, byte[] payload) {
+
+        int closeCode() {
+            return ((payload[0] & 0xFF) << 8) | (payload[1] & 0xFF);
+        }
+
+        String closeReason() {
+            return new String(payload, 2, payload.length - 2, StandardCharsets.UTF_8);
+        }
+
+        /** A packet's ack byte. */
+        int ack() {
+            return payload[0] & 0xFF;
+        }
+
+        /** A packet's payload, after its ack byte, as UTF-8. */
+        String text() {
+            return new String(payload, 1, payload.length - 1, StandardCharsets.UTF_8);
+        }
+    }
+
+    /** Server frames: FIN set, no RSV bit, never masked, a 7, 16 or 64-bit length, then the payload. */
+    private static List<Frame> parse(byte[] bytes) {
+        ByteBuffer buffer = ByteBuffer.wrap(bytes);
+        List<Frame> frames = new ArrayList<>();
+        while (buffer.hasRemaining()) {
+            int b0 = buffer.get() & 0xFF;
+            int b1 = buffer.get() & 0xFF;
+            assertThat(b0 & 0xF0).as("FIN set, RSV clear").isEqualTo(0x80);
+            assertThat(b1 & 0x80).as("server frames are not masked").isZero();
+            long length = b1 & 0x7F;
+            if (length == 126) {
+                length = buffer.getShort() & 0xFFFF;
+            }
+            else if (length == 127) {
+                length = buffer.getLong();
+            }
+            byte[] payload = new byte[(int) length];
+            buffer.get(payload);
+            frames.add(new Frame(b0 & 0x0F, payload));
+        }
+        return frames;
+    }
+
+    /** The client_time a ping-protocol answer echoes. */
+    private static long answeredClientTime(Frame frame) {
+        assertThat(frame.opcode()).isEqualTo(BINARY);
+        try {
+            return S2C.parseFrom(Arrays.copyOfRange(frame.payload(), 1, frame.payload().length)).getClientTime();
+        }
+        catch (InvalidProtocolBufferException ex) {
+            throw new AssertionError("Not a ping answer: " + Arrays.toString(frame.payload()), ex);
+        }
+    }
+
+    private static byte[] bytes(String text) {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String text(byte[] bytes) {
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+
+    private static byte[] repeat(char c, int count) {
+        byte[] bytes = new byte[count];
+        Arrays.fill(bytes, (byte) c);
+        return bytes;
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        for (byte[] part : parts) {
+            out.writeBytes(part);
+        }
+        return out.toByteArray();
+    }
+
+    // ---- Test doubles
+
+    /** A {@link FrameSink.WriteCallback} that records how it completed. Thread-safe. */
+    private static final class RecordingCallback implements FrameSink.WriteCallback {
+
+        private String state = "pending";
+        private Throwable failure;
+        private int calls;
+
+        @Override
+        public synchronized void succeeded() {
+            calls++;
+            state = "succeeded";
+        }
+
+        @Override
+        public synchronized void failed(Throwable cause) {
+            calls++;
+            state = "failed";
+            failure = cause;
+        }
+
+        synchronized String state() {
+            return state;
+        }
+
+        synchronized Throwable failure() {
+            return failure;
+        }
+
+        synchronized int calls() {
+            return calls;
+        }
+    }
+
+    /**
+     * Jetty's in-memory endpoint, plus what a socket endpoint does and a test needs to see:
+     * <ul>
+     * <li>each {@code flush} that wrote bytes is recorded, so a test counts the writes;
+     * <li>{@link #stall()} makes flushes write nothing (a client that reads nothing) until
+     * {@link #resume()}; {@link #failFlushes()} makes them fail;
+     * <li>closing it tells its connection ({@code onClose}), as Jetty's selector does for a socket
+     * (here at once, on the closing thread);
+     * <li>a task Jetty would run on another thread (fill interest registered while input waits)
+     * runs inline;
+     * <li>{@link #expireIdle()} runs Jetty's idle expiry now.
+     * </ul>
+     */
+    private static final class TestEndPoint extends ByteArrayEndPoint {
+
+        private final List<byte[]> flushes = new CopyOnWriteArrayList<>();
+        private volatile boolean stalled;
+        private volatile boolean failing;
+
+        TestEndPoint(Scheduler scheduler) {
+            super(scheduler, 0, (ByteBuffer) null, -1, false);
+        }
+
+        @Override
+        public boolean flush(ByteBuffer... buffers) throws IOException {
+            if (failing) {
+                throw new IOException("Connection reset by peer");
+            }
+            if (stalled) {
+                if (!isOpen()) {
+                    throw new IOException("CLOSED");
+                }
+                return false;
+            }
+            int[] before = new int[buffers.length];
+            for (int i = 0; i < buffers.length; i++) {
+                before[i] = buffers[i].position();
+            }
+            boolean flushed = super.flush(buffers);
+            ByteArrayOutputStream written = new ByteArrayOutputStream();
+            for (int i = 0; i < buffers.length; i++) {
+                ByteBuffer view = buffers[i].duplicate();
+                view.limit(view.position()).position(before[i]);
+                byte[] bytes = new byte[view.remaining()];
+                view.get(bytes);
+                written.writeBytes(bytes);
+            }
+            if (written.size() > 0) {
+                flushes.add(written.toByteArray());
+            }
+            return flushed;
+        }
+
+        /** The bytes of each flush that wrote any, in order. */
+        List<byte[]> flushes() {
+            return List.copyOf(flushes);
+        }
+
+        void clearFlushes() {
+            flushes.clear();
+        }
+
+        void stall() {
+            stalled = true;
+        }
+
+        /** From now on every flush fails, as on a socket the client reset. */
+        void failFlushes() {
+            failing = true;
+        }
+
+        /** The client reads again: the pending write completes. */
+        void resume() {
+            stalled = false;
+            getWriteFlusher().completeWrite();
+        }
+
+        void expireIdle() {
+            onIdleExpired(new TimeoutException("Idle timeout expired"));
+        }
+
+        @Override
+        protected void execute(Runnable task) {
+            task.run();
+        }
+
+        @Override
+        public void onClose(Throwable cause) {
+            super.onClose(cause);
+            org.eclipse.jetty.io.Connection connection = getConnection();
+            if (connection != null) {
+                connection.onClose(cause);
+            }
+        }
+    }
+
+    /** The connection a websocket is upgraded from (HTTP/1.1 in Jetty), holding bytes read past the request. */
+    private static final class UpgradingConnection extends AbstractConnection
+            implements org.eclipse.jetty.io.Connection.UpgradeFrom {
+
+        private final ByteBuffer leftover;
+
+        UpgradingConnection(ByteArrayEndPoint endPoint, Executor executor, ByteBuffer leftover) {
+            super(endPoint, executor);
+            this.leftover = leftover;
+        }
+
+        @Override
+        public void onFillable() {
+        }
+
+        @Override
+        public ByteBuffer onUpgradeFrom() {
+            return leftover;
+        }
+    }
+}
