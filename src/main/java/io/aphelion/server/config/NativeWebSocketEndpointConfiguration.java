@@ -1,10 +1,13 @@
 package io.aphelion.server.config;
 
+import io.aphelion.server.transport.AphelionUpgradeConnectionFactory;
 import io.aphelion.server.transport.AphelionUpgradeHandler;
 import io.aphelion.server.transport.ConnectionFactory;
 import io.aphelion.server.transport.OpenWebSockets;
 import io.aphelion.server.transport.TrustedProxies;
 
+import org.eclipse.jetty.server.AbstractConnector;
+import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.handler.ContextHandler;
 
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -16,7 +19,8 @@ import org.springframework.context.annotation.Bean;
  * {@link AphelionUpgradeHandler} in front of the servlet context answers websocket upgrades on
  * {@code aphelion.websocket.path} (below the servlet context path) and speaks RFC 6455 itself on
  * Jetty's socket, before any servlet, filter or Spring MVC sees the request; every other request
- * passes through to the servlet context. Same limits, idle timeout, origins, trusted proxies and
+ * passes through to the servlet context. An {@link AphelionUpgradeConnectionFactory} on each
+ * connector lets valid upgrades skip the handlers altogether. Same limits, idle timeout, origins, trusted proxies and
  * admission as the servlet engine ({@link WebSocketEndpointConfiguration}). Imported by
  * {@link AphelionAutoConfiguration}.
  */
@@ -34,6 +38,11 @@ class NativeWebSocketEndpointConfiguration {
                     ws.getMaxMessageSize().toBytes(), AphelionAutoConfiguration.websocketIdleTimeout(ws));
             upgrade.setHandler(server.getHandler());
             server.setHandler(upgrade);
+            for (Connector connector : server.getConnectors()) {
+                if (connector instanceof AbstractConnector abstractConnector) {
+                    abstractConnector.addConnectionFactory(new AphelionUpgradeConnectionFactory(upgrade));
+                }
+            }
         };
     }
 

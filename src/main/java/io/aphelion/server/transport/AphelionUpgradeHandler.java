@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.Executor;
 
 import io.aphelion.server.transport.rfc6455.WebSocketProtocol;
 
@@ -13,7 +14,10 @@ import org.eclipse.jetty.http.HttpMethod;
 import org.eclipse.jetty.http.HttpStatus;
 import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.http.MetaData;
+import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.EndPoint;
+import org.eclipse.jetty.server.Connector;
 import org.eclipse.jetty.server.Handler;
 import org.eclipse.jetty.server.HttpStream;
 import org.eclipse.jetty.server.Request;
@@ -42,6 +46,11 @@ import org.springframework.web.cors.CorsConfiguration;
  * The client's address is the socket's peer, or the {@code X-Forwarded-For} client when the peer
  * is a trusted proxy ({@link TrustedProxies}). Admission (refused during shutdown) happens when
  * the websocket opens.
+ *
+ * <p>Most upgrades never reach the handler: {@link AphelionUpgradeConnectionFactory} lets Jetty's
+ * HTTP/1.1 parser hand a valid upgrade straight to {@link #upgradeEarly} (no handler chain, no
+ * response object); the handler answers what the early path leaves (refusals, same-origin
+ * requests, upgrades that arrive in a way the parser does not offer).
  *
  * <p>Stateless past construction and thread-safe; called on a Jetty thread per request.
  */
@@ -80,54 +89,97 @@ public final class AphelionUpgradeHandler extends Handler.Wrapper {
             return super.handle(request, response, callback);
         }
         HttpFields headers = request.getHeaders();
-        if (!HttpMethod.GET.is(request.getMethod())
-                || request.getConnectionMetaData().getHttpVersion() != HttpVersion.HTTP_1_1
-                || !headers.contains(HttpHeader.UPGRADE, "websocket")
-                || !headers.contains(HttpHeader.CONNECTION, "upgrade")) {
-            Response.writeError(request, response, callback, HttpStatus.BAD_REQUEST_400,
-                    "Expected a websocket upgrade: HTTP/1.1 GET with Upgrade: websocket and Connection: Upgrade");
-            return true;
+        Refusal refusal = refusal(request.getMethod(), request.getConnectionMetaData().getHttpVersion(), headers);
+        if (refusal == null) {
+            String origin = headers.get(HttpHeader.ORIGIN);
+            if (origin != null && !sameOrigin(origin, request.getHttpURI()) && origins.checkOrigin(origin) == null) {
+                log.debug("Refusing upgrade from origin {}: not in aphelion.websocket.allowed-origins", origin);
+                refusal = new Refusal(HttpStatus.FORBIDDEN_403, "Origin not allowed: see aphelion.websocket.allowed-origins");
+            }
         }
-        if (!WebSocketProtocol.VERSION.equals(headers.get(HttpHeader.SEC_WEBSOCKET_VERSION))) {
-            response.getHeaders().put(HttpHeader.SEC_WEBSOCKET_VERSION, WebSocketProtocol.VERSION);
-            Response.writeError(request, response, callback, HttpStatus.UPGRADE_REQUIRED_426,
-                    "Unsupported Sec-WebSocket-Version: only " + WebSocketProtocol.VERSION + " is spoken");
-            return true;
-        }
-        String key = headers.get(HttpHeader.SEC_WEBSOCKET_KEY);
-        if (!WebSocketProtocol.isValidKey(key)) {
-            Response.writeError(request, response, callback, HttpStatus.BAD_REQUEST_400,
-                    "Missing or invalid Sec-WebSocket-Key");
-            return true;
-        }
-        String origin = headers.get(HttpHeader.ORIGIN);
-        if (origin != null && !sameOrigin(origin, request.getHttpURI()) && origins.checkOrigin(origin) == null) {
-            log.debug("Refusing upgrade from origin {}: not in aphelion.websocket.allowed-origins", origin);
-            Response.writeError(request, response, callback, HttpStatus.FORBIDDEN_403,
-                    "Origin not allowed: see aphelion.websocket.allowed-origins");
+        if (refusal != null) {
+            if (refusal.status == HttpStatus.UPGRADE_REQUIRED_426) {
+                response.getHeaders().put(HttpHeader.SEC_WEBSOCKET_VERSION, WebSocketProtocol.VERSION);
+            }
+            Response.writeError(request, response, callback, refusal.status, refusal.message);
             return true;
         }
 
         EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
-        JettyWebSocket webSocket = new JettyWebSocket(endPoint, request.getComponents().getExecutor(),
-                request.getComponents().getByteBufferPool(), openWebSockets, connections, clientAddress(request),
-                maxMessageSize, idleTimeout);
+        JettyWebSocket webSocket = newWebSocket(endPoint, request.getComponents().getExecutor(),
+                request.getComponents().getByteBufferPool(),
+                (InetSocketAddress) request.getConnectionMetaData().getRemoteSocketAddress(), headers);
         response.setStatus(HttpStatus.SWITCHING_PROTOCOLS_101);
-        HttpFields.Mutable answer = response.getHeaders();
-        answer.put(HttpHeader.UPGRADE, "websocket");
-        answer.put(HttpHeader.CONNECTION, "Upgrade");
-        answer.put(HttpHeader.SEC_WEBSOCKET_ACCEPT, WebSocketProtocol.acceptKey(key));
+        putSwitchingHeaders(response.getHeaders(), headers.get(HttpHeader.SEC_WEBSOCKET_KEY));
         // Jetty swaps the socket over to the websocket once the 101 is written.
         request.setAttribute(HttpStream.UPGRADE_CONNECTION_ATTRIBUTE, webSocket);
         response.write(true, null, callback);
         return true;
     }
 
-    private InetSocketAddress clientAddress(Request request) {
-        // Jetty's connectors here are TCP: the peer is always an InetSocketAddress.
-        InetSocketAddress peer = (InetSocketAddress) request.getConnectionMetaData().getRemoteSocketAddress();
+    /**
+     * The early path, from {@link AphelionUpgradeConnectionFactory}: Jetty's HTTP/1.1 parser offers
+     * every {@code Upgrade: websocket} request here as soon as its headers are read, before any
+     * handler runs. A request that passes every check is upgraded at once (Jetty writes the 101
+     * with these headers and swaps the socket over); anything else returns null and goes on
+     * through the handlers, where {@link #handle} answers it in full (including the same-origin
+     * case, which needs the request's full URI).
+     */
+    JettyWebSocket upgradeEarly(Connector connector, EndPoint endPoint, MetaData.Request request, HttpFields.Mutable answer) {
+        if (!path.equals(request.getHttpURI().getPath())) {
+            return null;
+        }
+        HttpFields headers = request.getHttpFields();
+        if (refusal(request.getMethod(), request.getHttpVersion(), headers) != null) {
+            return null;
+        }
+        String origin = headers.get(HttpHeader.ORIGIN);
+        if (origin != null && origins.checkOrigin(origin) == null) {
+            return null;
+        }
+        JettyWebSocket webSocket = newWebSocket(endPoint, connector.getExecutor(), connector.getByteBufferPool(),
+                (InetSocketAddress) endPoint.getRemoteSocketAddress(), headers);
+        putSwitchingHeaders(answer, headers.get(HttpHeader.SEC_WEBSOCKET_KEY));
+        return webSocket;
+    }
+
+    /** Why a request on the path cannot be upgraded, in RFC 6455 4.2's terms; null when it can (origin aside). */
+    private static Refusal refusal(String method, HttpVersion version, HttpFields headers) {
+        if (!HttpMethod.GET.is(method) || version != HttpVersion.HTTP_1_1
+                || !headers.contains(HttpHeader.UPGRADE, "websocket")
+                || !headers.contains(HttpHeader.CONNECTION, "upgrade")) {
+            return new Refusal(HttpStatus.BAD_REQUEST_400,
+                    "Expected a websocket upgrade: HTTP/1.1 GET with Upgrade: websocket and Connection: Upgrade");
+        }
+        if (!WebSocketProtocol.VERSION.equals(headers.get(HttpHeader.SEC_WEBSOCKET_VERSION))) {
+            return new Refusal(HttpStatus.UPGRADE_REQUIRED_426,
+                    "Unsupported Sec-WebSocket-Version: only " + WebSocketProtocol.VERSION + " is spoken");
+        }
+        if (!WebSocketProtocol.isValidKey(headers.get(HttpHeader.SEC_WEBSOCKET_KEY))) {
+            return new Refusal(HttpStatus.BAD_REQUEST_400, "Missing or invalid Sec-WebSocket-Key");
+        }
+        return null;
+    }
+
+    /** An HTTP answer instead of an upgrade. */
+    private record Refusal(int status, String message) {
+    }
+
+    private JettyWebSocket newWebSocket(EndPoint endPoint, Executor executor, ByteBufferPool pool, InetSocketAddress peer,
+            HttpFields headers) {
+        return new JettyWebSocket(endPoint, executor, pool, openWebSockets, connections, clientAddress(peer, headers),
+                maxMessageSize, idleTimeout);
+    }
+
+    private static void putSwitchingHeaders(HttpFields.Mutable answer, String key) {
+        answer.put(HttpHeader.UPGRADE, "websocket");
+        answer.put(HttpHeader.CONNECTION, "Upgrade");
+        answer.put(HttpHeader.SEC_WEBSOCKET_ACCEPT, WebSocketProtocol.acceptKey(key));
+    }
+
+    private InetSocketAddress clientAddress(InetSocketAddress peer, HttpFields headers) {
         InetSocketAddress client = trustedProxies.clientSocketAddress(peer,
-                request.getHeaders().getValuesList(ForwardedClientAddressInterceptor.X_FORWARDED_FOR));
+                headers.getValuesList(ForwardedClientAddressInterceptor.X_FORWARDED_FOR));
         if (client != peer) {
             log.debug("Upgrade from {} forwarded by trusted proxy {}", client.getAddress().getHostAddress(), peer);
         }
