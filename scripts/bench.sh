@@ -11,7 +11,8 @@
 # Options: --idle-sessions N (15000) --latency-sessions N (1000) --latency-rate R (10)
 #          --saturation-sessions N (100) --window N (8) --duration D (10s) --warmup D (3s)
 # Environment: APHELION_BENCH_BUILD (build folder, default ${TMPDIR:-/tmp}/aphelion-bench-build),
-#          SERVER_PORT (18080), BASELINE_PORT (18090), SERVER_JAVA_OPTS (-Xmx2g, used for both
+#          SERVER_PORT (18080), BASELINE_PORT (18090), WARMUP_PORT (18095: a throwaway baseline
+#          that warms the load client up before anything is measured), SERVER_JAVA_OPTS (-Xmx2g, used for both
 #          servers), CLIENT_JAVA_OPTS (-Xmx2g), SKIP_BUILD=1 to reuse the last build,
 #          SERVER_ARGS (extra server arguments, e.g. --aphelion.websocket.engine=native).
 # Needs: JDK 17 (java, jcmd), curl, ~17,000 open files per process (ulimit -n) for 15,000 sessions.
@@ -22,6 +23,7 @@ repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 build="${APHELION_BENCH_BUILD:-${TMPDIR:-/tmp}/aphelion-bench-build}"
 server_port="${SERVER_PORT:-18080}"
 baseline_port="${BASELINE_PORT:-18090}"
+warmup_port="${WARMUP_PORT:-18095}"
 server_opts="${SERVER_JAVA_OPTS:--Xmx2g}"
 client_opts="${CLIENT_JAVA_OPTS:--Xmx2g}"
 
@@ -35,9 +37,11 @@ classpath="$build/test-classes:$build/classes:$(cat "$build/bench-classpath.txt"
 
 server_pid=""
 baseline_pid=""
+warmup_pid=""
 cleanup() {
     [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null || true
     [ -n "$baseline_pid" ] && kill "$baseline_pid" 2>/dev/null || true
+    [ -n "$warmup_pid" ] && kill "$warmup_pid" 2>/dev/null || true
 }
 trap cleanup EXIT
 
@@ -59,8 +63,13 @@ server_pid=$!
 java $server_opts -cp "$classpath" io.aphelion.loadtest.baseline.NettyBaselineServer "$baseline_port" \
     >"$build/bench-baseline.log" 2>&1 &
 baseline_pid=$!
+# A third, throwaway baseline that only warms the load client up (see Bench's javadoc).
+java -Xmx1g -cp "$classpath" io.aphelion.loadtest.baseline.NettyBaselineServer "$warmup_port" \
+    >"$build/bench-warmup.log" 2>&1 &
+warmup_pid=$!
 wait_http "http://127.0.0.1:$server_port/actuator/health" "$server_pid" "$build/bench-server.log"
 wait_http "http://127.0.0.1:$baseline_port/actuator/metrics/jvm.memory.used" "$baseline_pid" "$build/bench-baseline.log"
+wait_http "http://127.0.0.1:$warmup_port/actuator/metrics/jvm.memory.used" "$warmup_pid" "$build/bench-warmup.log"
 echo "[bench] aphelion pid $server_pid on $server_port, netty baseline pid $baseline_pid on $baseline_port"
 
 # shellcheck disable=SC2086
@@ -68,4 +77,4 @@ java $client_opts -cp "$classpath" io.aphelion.loadtest.Bench \
     --server-url "ws://127.0.0.1:$server_port/aphelion" --server-metrics "http://127.0.0.1:$server_port" \
     --server-pid "$server_pid" \
     --baseline-url "ws://127.0.0.1:$baseline_port/aphelion" --baseline-metrics "http://127.0.0.1:$baseline_port" \
-    --baseline-pid "$baseline_pid" "$@"
+    --baseline-pid "$baseline_pid" --client-warmup-url "ws://127.0.0.1:$warmup_port/aphelion" "$@"

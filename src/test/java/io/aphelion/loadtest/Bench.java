@@ -12,6 +12,11 @@ import java.util.Locale;
  * docs/BENCHMARKS.md. Ends with the lines {@code ratio_round_trips=}, {@code heap_bytes_per_idle_session=}
  * and {@code ack_latency_p99_ms=}.
  *
+ * <p>The client is warmed up first, when {@code --client-warmup-url} names a third server (bench.sh
+ * starts a throwaway Netty baseline for it): handshakes and pings against it JIT-compile the load
+ * client's own code, so the server measured first does not pay for the client's cold start. Both
+ * measured servers stay cold: their own JIT warm-up is part of their numbers.
+ *
  * <ol>
  * <li>idle: {@code --idle-sessions} game sessions connected as fast as 256 handshakes in flight allow
  * (handshakes/s), then the heap per idle session from Actuator after a GC.</li>
@@ -45,6 +50,9 @@ public final class Bench {
         int window = 8;
         Duration duration = Duration.ofSeconds(10);
         Duration warmup = Duration.ofSeconds(3);
+        Target clientWarmup = new Target();
+        clientWarmup.name = "client-warmup";
+        int clientWarmupSessions = 5_000;
         for (int i = 0; i + 1 < args.length; i += 2) {
             String value = args[i + 1];
             switch (args[i]) {
@@ -61,11 +69,17 @@ public final class Bench {
                 case "--window" -> window = Integer.parseInt(value);
                 case "--duration" -> duration = LoadOptions.duration(value);
                 case "--warmup" -> warmup = LoadOptions.duration(value);
+                case "--client-warmup-url" -> clientWarmup.url = value;
+                case "--client-warmup-sessions" -> clientWarmupSessions = Integer.parseInt(value);
                 default -> throw new IllegalArgumentException("Unknown option " + args[i]);
             }
         }
         Target[] targets = { server, baseline };
         List<LoadRun.Result> results = new ArrayList<>();
+
+        if (clientWarmup.url != null) {
+            warmUpClient(clientWarmup, clientWarmupSessions);
+        }
 
         LoadRun.Result[] idle = new LoadRun.Result[2];
         LoadRun.Result[] pingLatency = new LoadRun.Result[2];
@@ -108,6 +122,8 @@ public final class Bench {
         System.out.println();
         System.out.println("==== summary (aphelion vs netty baseline, same machine, same run) ====");
         row("handshakes/s (" + idleSessions + " as fast as possible)", idle[0].handshakesPerSecond(), idle[1].handshakesPerSecond(), "%.0f");
+        row("handshakes/s, last third of the burst (past JIT warm-up)", idle[0].lastThirdHandshakesPerSecond(),
+                idle[1].lastThirdHandshakesPerSecond(), "%.0f");
         row("heap bytes per idle session (" + idleSessions + ")", idle[0].heapBytesPerSession(), idle[1].heapBytesPerSession(), "%.0f");
         row("round trips/s at saturation (" + saturationSessions + " x window " + window + ")",
                 saturation[0].roundTripsPerSecond(), saturation[1].roundTripsPerSecond(), "%.0f");
@@ -147,14 +163,39 @@ public final class Bench {
         target("ack latency p99 <= 2 ms at " + latencyLabel, ackP99 <= 2.0, String.format(Locale.ROOT, "%.3f ms", ackP99));
         target("heap <= 16 KiB per idle session", idle[0].heapBytesPerSession() <= 16 * 1024,
                 idle[0].heapBytesPerSession() + " bytes");
-        target("handshakes >= 5000/s", idle[0].handshakesPerSecond() >= 5000,
+        target("handshakes >= 5000/s (whole burst)", idle[0].handshakesPerSecond() >= 5000,
                 String.format(Locale.ROOT, "%.0f/s (%.2f x baseline)", idle[0].handshakesPerSecond(), ratioHandshakes));
+        target("handshakes >= 5000/s (last third of the burst)", idle[0].lastThirdHandshakesPerSecond() >= 5000,
+                String.format(Locale.ROOT, "%.0f/s (%.2f x baseline)", idle[0].lastThirdHandshakesPerSecond(),
+                        idle[0].lastThirdHandshakesPerSecond() / idle[1].lastThirdHandshakesPerSecond()));
         System.out.println();
         System.out.printf(Locale.ROOT, "ratio_handshakes=%.2f%n", ratioHandshakes);
         System.out.printf(Locale.ROOT, "ratio_round_trips=%.2f%n", ratioRoundTrips);
         System.out.printf(Locale.ROOT, "heap_bytes_per_idle_session=%d%n", idle[0].heapBytesPerSession());
         System.out.printf(Locale.ROOT, "ack_latency_p99_ms=%.3f%n", ackP99);
         System.exit(0);
+    }
+
+    /** Handshakes, then a closed loop of pings, against a throwaway server: warms the client only (not reported). */
+    private static void warmUpClient(Target target, int sessions) throws Exception {
+        LoadOptions handshakes = base(target, "handshakes");
+        handshakes.sessions = sessions;
+        handshakes.protocol = 2;
+        handshakes.rate = 0;
+        handshakes.duration = Duration.ofSeconds(1);
+        LoadOptions pings = base(target, "pings");
+        pings.sessions = 100;
+        pings.protocol = 1;
+        pings.rate = -1;
+        pings.window = 8;
+        pings.warmup = Duration.ZERO;
+        pings.duration = Duration.ofSeconds(5);
+        for (LoadOptions options : new LoadOptions[] { handshakes, pings }) {
+            System.out.printf("%n==== client warm-up: %s (not measured) ====%n", options.label);
+            LoadRun.Result result = new LoadRun(options).run();
+            System.out.printf("[client warm-up] %s: opened %d/%d%n", options.label, result.opened(), result.sessions());
+            Thread.sleep(1000);
+        }
     }
 
     private static LoadOptions base(Target target, String scenario) {

@@ -114,6 +114,7 @@ final class LoadConnection extends SimpleChannelInboundHandler<WebSocketFrame> {
         awaitingToken = false;
         stats.handshakeLatency.recordNanos(System.nanoTime() - connectStartNanos);
         stats.handshakes.increment();
+        stats.handshakeCompleted(System.nanoTime());
         stats.open.increment();
         handshake.complete(true);
     }

@@ -3,6 +3,7 @@ package io.aphelion.loadtest;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -10,6 +11,30 @@ import java.util.concurrent.atomic.LongAdder;
  * from their event loops; the runner reads and resets between phases.
  */
 final class LoadStats {
+
+    /** A handshake completed now: counts it and marks the start of the burst's last third and its end. */
+    void handshakeCompleted(long nowNanos) {
+        long count = handshakesCounted.incrementAndGet();
+        if (count == lastThirdFrom) {
+            lastThirdStartNanos = nowNanos;
+        }
+        if (count == burst) {
+            burstEndNanos = nowNanos;
+        }
+    }
+
+    /**
+     * Handshakes per second over the last third of the burst, when the whole burst opened: the rate
+     * once client and server are past their start (JIT, class loading); NaN otherwise.
+     */
+    double lastThirdHandshakesPerSecond() {
+        long start = lastThirdStartNanos;
+        long end = burstEndNanos;
+        if (start == 0 || end <= start) {
+            return Double.NaN;
+        }
+        return (burst - lastThirdFrom) / ((end - start) / 1e9);
+    }
 
     /** Close code recorded when a connection ends without a close frame (RFC 6455: abnormal closure). */
     static final int ABNORMAL_CLOSURE = 1006;
@@ -22,6 +47,15 @@ final class LoadStats {
     final LongAdder packetsAcked = new LongAdder();
     final LongAdder ackOnlySent = new LongAdder();
     final Histogram handshakeLatency = new Histogram();
+    /** Handshakes completed, counted exactly (to time the last third of a burst). */
+    private final AtomicLong handshakesCounted = new AtomicLong();
+    /** The handshake count that starts the last third of the burst; set before connecting. */
+    volatile long lastThirdFrom = Long.MAX_VALUE;
+    /** The count of a whole burst; set before connecting. */
+    volatile long burst = Long.MAX_VALUE;
+    /** When handshake {@link #lastThirdFrom} and the last one completed; 0 until then. */
+    volatile long lastThirdStartNanos;
+    volatile long burstEndNanos;
     final Histogram rtt = new Histogram();
     final Histogram ackLatency = new Histogram();
     /** Closes the tool did not ask for, by close code (1006 when the socket just went away). */
