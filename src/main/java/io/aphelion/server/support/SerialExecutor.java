@@ -46,6 +46,25 @@ public final class SerialExecutor {
         return submit(task, false);
     }
 
+    /**
+     * Queues a task and, when nothing of this executor is queued or running, runs it (and whatever
+     * queues behind it meanwhile, up to {@value #BATCH} tasks) on the calling thread: no hand-off to
+     * the pool. Order and one-at-a-time hold as for {@link #execute}: behind a queued or running
+     * task, the task waits its turn on the pool. For callers whose tasks never block.
+     *
+     * @return false, with the task not queued, when {@code limit} tasks are already waiting
+     */
+    public boolean executeHere(Runnable task) {
+        if (pending.get() >= limit) {
+            return false;
+        }
+        tasks.add(task);
+        if (pending.getAndIncrement() == 0) {
+            drain();
+        }
+        return true;
+    }
+
     /** Queues a task even past the limit: for the few lifecycle events that must never be lost. */
     public void executeAlways(Runnable task) {
         submit(task, true);

@@ -98,4 +98,61 @@ class SerialExecutorTest {
         pool.runAll();
         assertThat(ran.get()).isEqualTo(1);
     }
+
+    @Test
+    void executeHereRunsOnTheCallingThreadWhenNothingIsQueued() {
+        StepPool pool = new StepPool();
+        SerialExecutor serial = new SerialExecutor(pool, 10);
+        List<String> ran = new ArrayList<>();
+
+        assertThat(serial.executeHere(() -> ran.add(Thread.currentThread().getName()))).isTrue();
+
+        assertThat(ran).containsExactly(Thread.currentThread().getName());
+        assertThat(pool.queued).isEmpty();
+    }
+
+    @Test
+    void executeHereWaitsItsTurnBehindAQueuedTask() {
+        StepPool pool = new StepPool();
+        SerialExecutor serial = new SerialExecutor(pool, 10);
+        List<String> ran = new ArrayList<>();
+
+        serial.execute(() -> ran.add("event"));
+        serial.executeHere(() -> ran.add("message"));
+
+        assertThat(ran).as("the message may not overtake the event").isEmpty();
+        pool.runAll();
+        assertThat(ran).containsExactly("event", "message");
+    }
+
+    @Test
+    void executeHereRefusesPastItsLimit() {
+        StepPool pool = new StepPool();
+        SerialExecutor serial = new SerialExecutor(pool, 2);
+        serial.execute(() -> { });
+        serial.execute(() -> { });
+
+        assertThat(serial.executeHere(() -> { })).isFalse();
+    }
+
+    @Test
+    void executeHereHandsABacklogToThePoolAfterABatch() {
+        StepPool pool = new StepPool();
+        SerialExecutor serial = new SerialExecutor(pool, 1_000);
+        List<Integer> ran = new ArrayList<>();
+        int queuedMeanwhile = SerialExecutor.BATCH + 8;
+
+        serial.executeHere(() -> {
+            ran.add(0);
+            for (int i = 1; i <= queuedMeanwhile; i++) {
+                int n = i;
+                serial.execute(() -> ran.add(n));
+            }
+        });
+
+        assertThat(ran).as("the calling thread runs one batch").hasSize(SerialExecutor.BATCH);
+        assertThat(pool.queued).as("the rest goes to the pool").hasSize(1);
+        pool.runAll();
+        assertThat(ran).hasSize(queuedMeanwhile + 1).isSorted();
+    }
 }

@@ -18,7 +18,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Protocol 2 (game): decodes {@code C2S} on the container thread (so a bad payload closes with
  * 1007 at once) and hands messages and lifecycle events to the {@link GameMessageService} on the
- * session's serial executor. After each message the connection flushes, so the ack rides on the
+ * session's serial executor: on the game pool, or for a service that never blocks
+ * ({@link GameMessageService#mayBlock()} false) messages on the reading thread when the session
+ * has nothing queued. After each message the connection flushes, so the ack rides on the
  * service's answer when there is one.
  *
  * <p>Thread-safe; lifecycle calls arrive under the session's lock and only enqueue.
@@ -30,11 +32,14 @@ public final class GameProtocol implements SessionListener {
     private final GameMessageService service;
     private final Executor pool;
     private final int maxPendingInbound;
+    /** Whether messages are handled on the reading thread ({@link GameMessageService#mayBlock()} false). */
+    private final boolean onReadingThread;
 
     public GameProtocol(GameMessageService service, Executor pool, int maxPendingInbound) {
         this.service = service;
         this.pool = pool;
         this.maxPendingInbound = maxPendingInbound;
+        this.onReadingThread = !service.mayBlock();
     }
 
     @Override
@@ -45,7 +50,7 @@ public final class GameProtocol implements SessionListener {
     @Override
     public void onMessage(Session session, Connection connection, Object message) {
         SessionHandle handle = handle(session);
-        boolean queued = handle.executor.execute(() -> {
+        Runnable call = () -> {
             try {
                 service.onMessage(handle, (C2S) message);
             }
@@ -55,7 +60,8 @@ public final class GameProtocol implements SessionListener {
             finally {
                 connection.flush();
             }
-        });
+        };
+        boolean queued = onReadingThread ? handle.executor.executeHere(call) : handle.executor.execute(call);
         if (!queued) {
             connection.close(CloseCodes.POLICY_VIOLATION,
                     "More than " + maxPendingInbound + " messages waiting for the game service");

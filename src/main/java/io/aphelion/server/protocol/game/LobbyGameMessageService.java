@@ -28,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * it holds. Chat from a session without a nickname is ignored.</li>
  * <li>{@code connection_ready} and {@code command}: accepted, nothing to do in a lobby.</li>
  * </ul>
- * A nickname is freed when its session ends. Thread-safe.
+ * A nickname is freed when its session ends. Thread-safe. Runs on the game pool
+ * ({@link #mayBlock()} stays true): a chat message is sent to every player, work that grows with
+ * the number of players and does not belong on a socket's reading thread.
  */
 public class LobbyGameMessageService implements GameMessageService {
 
