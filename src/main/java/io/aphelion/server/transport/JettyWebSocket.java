@@ -64,6 +64,12 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
      */
     static final int MAX_CORKED_BYTES = 16 * 1024;
 
+    /**
+     * Buffers one socket may fill in one turn on the selector thread (64 KiB); then it waits for its
+     * next turn, so a client that sends without pause cannot keep the thread from the other sockets.
+     */
+    static final int MAX_FILLS_PER_TURN = 16;
+
     /** Size of the pooled input buffer; larger messages are gathered by the reader. */
     static final int INPUT_BUFFER_SIZE = 4096;
 
@@ -212,9 +218,13 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
         }
     }
 
-    /** Reads and handles every byte the socket has. True when it waits for more; false when reading ended. */
+    /**
+     * Reads and handles what the socket has, at most {@link #MAX_FILLS_PER_TURN} buffers. True when
+     * it waits for more (or stopped at the cap: the selector notices the rest at once, after the
+     * other sockets' turns); false when reading ended.
+     */
     private boolean readAvailable() throws java.io.IOException {
-        while (true) {
+        for (int fills = 0; ; fills++) {
             if (input == null) {
                 input = pool.acquire(INPUT_BUFFER_SIZE, false);
             }
@@ -227,6 +237,9 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
                     return false;
                 }
                 BufferUtil.compact(buffer);
+            }
+            if (fills == MAX_FILLS_PER_TURN) {
+                return true;
             }
             int filled = getEndPoint().fill(buffer);
             if (filled > 0) {

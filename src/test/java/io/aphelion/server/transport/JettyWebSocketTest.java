@@ -151,6 +151,30 @@ class JettyWebSocketTest {
     }
 
     @Test
+    void aClientThatSendsWithoutPauseIsReadInTurnsAndEveryPacketIsAnswered() {
+        openSession(WireFormat.PROTOCOL_PING);
+        int count = 6_000;
+        byte[][] pings = new byte[count][];
+        for (int i = 0; i < count; i++) {
+            pings[i] = pingPacket(i);
+        }
+        int bytes = concat(pings).length;
+        assertThat(bytes).as("more than one turn's worth").isGreaterThan(
+                JettyWebSocket.MAX_FILLS_PER_TURN * JettyWebSocket.INPUT_BUFFER_SIZE);
+
+        endPoint.runs.set(0);
+        receive(pings);
+
+        // The first turn comes with the input; every later one was handed back to the selector.
+        assertThat(endPoint.runs.get()).as("later read turns: the socket gave the thread up and was read again")
+                .isGreaterThan(0);
+        List<Frame> answers = takeFrames();
+        assertThat(answers).hasSize(count);
+        assertThat(answers).extracting(JettyWebSocketTest::answeredClientTime)
+                .containsExactlyElementsOf(java.util.stream.LongStream.range(0, count).boxed().toList());
+    }
+
+    @Test
     void pingPacketsReadInSeparateBatchesAreAnsweredInSeparateWrites() {
         openSession(WireFormat.PROTOCOL_PING);
 
@@ -884,8 +908,12 @@ class JettyWebSocketTest {
 
         @Override
         protected void execute(Runnable task) {
+            runs.incrementAndGet();
             task.run();
         }
+
+        /** Tasks Jetty's endpoint ran (read turns, as the selector would run them); reset by the caller. */
+        final java.util.concurrent.atomic.AtomicInteger runs = new java.util.concurrent.atomic.AtomicInteger();
 
         @Override
         public void onClose(Throwable cause) {
