@@ -14,7 +14,9 @@
 #          SERVER_PORT (18080), BASELINE_PORT (18090), WARMUP_PORT (18095: a throwaway baseline
 #          that warms the load client up before anything is measured), SERVER_JAVA_OPTS (-Xmx2g, used for both
 #          servers), CLIENT_JAVA_OPTS (-Xmx2g), SKIP_BUILD=1 to reuse the last build,
-#          SERVER_ARGS (extra server arguments, e.g. --aphelion.websocket.engine=native).
+#          SERVER_ARGS (extra server arguments, e.g. --aphelion.websocket.engine=servlet),
+#          PIN_CPUS=1 (servers on CPU 0, client on the others: latency without the client on the
+#          server's core; needs taskset).
 # Needs: JDK 17 (java, jcmd), curl, ~17,000 open files per process (ulimit -n) for 15,000 sessions.
 # Takes about 3 minutes. Never run it in CI: it is slow and the numbers need a quiet machine.
 set -euo pipefail
@@ -34,6 +36,16 @@ if [ "${SKIP_BUILD:-0}" != "1" ]; then
 fi
 jar="$(ls "$build"/aphelion-server-*.jar | grep -v -e '\.original$' -e '-lib\.jar$' | head -n 1)"
 classpath="$build/test-classes:$build/classes:$(cat "$build/bench-classpath.txt")"
+
+# PIN_CPUS=1: servers on CPU 0, the load client on the other CPUs (taskset), so latency is not
+# measured through a client that competes for the server's core. Halves the servers' CPU on 2 cores.
+server_cpus=()
+client_cpus=()
+if [ "${PIN_CPUS:-0}" = "1" ]; then
+    if [ "$(nproc)" -lt 2 ]; then echo "[bench] PIN_CPUS=1 needs at least 2 CPUs" >&2; exit 1; fi
+    server_cpus=(taskset -c 0)
+    client_cpus=(taskset -c "1-$(( $(nproc) - 1 ))")
+fi
 
 server_pid=""
 baseline_pid=""
@@ -56,11 +68,11 @@ wait_http() { # url pid log
 
 echo "[bench] ulimit -n: $(ulimit -n), cores: $(nproc), java: $(java -version 2>&1 | head -n 1)"
 # shellcheck disable=SC2086
-java $server_opts -jar "$jar" --server.port="$server_port" --server.address=127.0.0.1 \
+"${server_cpus[@]}" java $server_opts -jar "$jar" --server.port="$server_port" --server.address=127.0.0.1 \
     --management.endpoints.web.exposure.include=health,metrics ${SERVER_ARGS:-} >"$build/bench-server.log" 2>&1 &
 server_pid=$!
 # shellcheck disable=SC2086
-java $server_opts -cp "$classpath" io.aphelion.loadtest.baseline.NettyBaselineServer "$baseline_port" \
+"${server_cpus[@]}" java $server_opts -cp "$classpath" io.aphelion.loadtest.baseline.NettyBaselineServer "$baseline_port" \
     >"$build/bench-baseline.log" 2>&1 &
 baseline_pid=$!
 # A third, throwaway baseline that only warms the load client up (see Bench's javadoc).
@@ -73,7 +85,7 @@ wait_http "http://127.0.0.1:$warmup_port/actuator/metrics/jvm.memory.used" "$war
 echo "[bench] aphelion pid $server_pid on $server_port, netty baseline pid $baseline_pid on $baseline_port"
 
 # shellcheck disable=SC2086
-java $client_opts -cp "$classpath" io.aphelion.loadtest.Bench \
+"${client_cpus[@]}" java $client_opts -cp "$classpath" io.aphelion.loadtest.Bench \
     --server-url "ws://127.0.0.1:$server_port/aphelion" --server-metrics "http://127.0.0.1:$server_port" \
     --server-pid "$server_pid" \
     --baseline-url "ws://127.0.0.1:$baseline_port/aphelion" --baseline-metrics "http://127.0.0.1:$baseline_port" \
