@@ -2,7 +2,8 @@ package io.aphelion.server.transport;
 
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
+
+import io.aphelion.server.transport.rfc6455.WebSocketProtocol;
 
 import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
@@ -12,9 +13,6 @@ import org.eclipse.jetty.websocket.api.Session;
  * thread waits for a slow client. Thread-safe as Jetty's session is.
  */
 final class JettyFrameSink implements FrameSink {
-
-    /** A close reason is at most 123 bytes of UTF-8 (RFC 6455 5.5.1: 125 minus the code). */
-    static final int MAX_CLOSE_REASON_BYTES = 123;
 
     private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
 
@@ -48,23 +46,11 @@ final class JettyFrameSink implements FrameSink {
 
     @Override
     public void close(int code, String reason) {
-        session.close(code, truncate(reason), Callback.NOOP);
+        session.close(code, WebSocketProtocol.truncateReason(reason), Callback.NOOP);
     }
 
     @Override
     public InetSocketAddress remoteAddress() {
         return remoteAddress;
-    }
-
-    static String truncate(String reason) {
-        byte[] bytes = reason.getBytes(StandardCharsets.UTF_8);
-        if (bytes.length <= MAX_CLOSE_REASON_BYTES) {
-            return reason;
-        }
-        int end = reason.length();
-        while (reason.substring(0, end).getBytes(StandardCharsets.UTF_8).length > MAX_CLOSE_REASON_BYTES) {
-            end--;
-        }
-        return reason.substring(0, end);
     }
 }
