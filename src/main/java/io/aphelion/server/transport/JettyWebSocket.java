@@ -88,15 +88,14 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
 
     /** The connection, set once on open; null before, and forever when admission refused it. */
     private volatile Connection connection;
-    /** Set when the socket closed; the connection and the registry have been told. */
-    private volatile boolean ended;
 
     // Reading thread only (whoever moved readState to READING, or onClose once nobody reads).
     /** Bytes received and not read yet (an incomplete frame), or null while there are none. */
     private RetainableByteBuffer input;
     /**
      * {@link #IDLE}, {@link #READING} (a thread is in {@link #onFillable} and owns {@link #input}) or
-     * {@link #CLOSED}: whoever finds the socket closed and nobody reading returns the input buffer.
+     * {@link #CLOSED} (the socket closed; the connection and the registry have been told): whoever
+     * finds the socket closed and nobody reading returns the input buffer.
      */
     private final AtomicInteger readState = new AtomicInteger(IDLE);
     private static final int IDLE = 0;
@@ -286,9 +285,8 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
 
     @Override
     public void onPing(ByteBuffer payload) {
-        byte[] copy = new byte[payload.remaining()];
-        payload.get(copy);
-        enqueue(encode(WebSocketProtocol.OPCODE_PONG, ByteBuffer.wrap(copy)), null, false);
+        // encode copies the payload at once, while it is still valid.
+        enqueue(encode(WebSocketProtocol.OPCODE_PONG, payload), null, false);
     }
 
     @Override
@@ -305,25 +303,13 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
         if (connection != null) {
             connection.onClosed(code);
         }
-        boolean closeNow;
-        synchronized (writeLock) {
-            closeSocketAfterClose = true;
-            closeNow = closeWritten;
-        }
-        if (closeNow) {
-            getEndPoint().close();
-        }
-        else {
-            // Echo the client's code (RFC 6455 5.5.1); harmless when our own close is queued already.
-            writeClose(code == CloseCodes.NO_STATUS ? EMPTY : WebSocketProtocol.closePayload(code, ""));
-        }
+        // Echo the client's code (RFC 6455 5.5.1); nothing when our own close is queued already.
+        writeClose(code == CloseCodes.NO_STATUS ? EMPTY : WebSocketProtocol.closePayload(code, ""));
+        closeSocketOnceOurCloseIsOut();
     }
 
     @Override
     public void onViolation(int closeCode, String reason) {
-        synchronized (writeLock) {
-            closeSocketAfterClose = true;
-        }
         Connection connection = this.connection;
         if (connection != null) {
             connection.close(closeCode, reason);
@@ -331,8 +317,17 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
         else {
             close(closeCode, reason);
         }
+        closeSocketOnceOurCloseIsOut();
+    }
+
+    /**
+     * Nothing more is expected from the client (its close frame came, or it broke the protocol):
+     * the socket closes as soon as our close frame is written, now if it already is.
+     */
+    private void closeSocketOnceOurCloseIsOut() {
         boolean closeNow;
         synchronized (writeLock) {
+            closeSocketAfterClose = true;
             closeNow = closeWritten;
         }
         if (closeNow) {
@@ -398,7 +393,7 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
         Pending pending = new Pending(frame, callback, close);
         boolean refused = false;
         synchronized (writeLock) {
-            if (closeQueued || ended) {
+            if (closeQueued || readState.get() == CLOSED) {
                 refused = true;
             }
             else {
@@ -433,7 +428,7 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
             return false;
         }
         synchronized (writeLock) {
-            if (closeQueued || ended || (writing != null && writing != CORKED)) {
+            if (closeQueued || readState.get() == CLOSED || (writing != null && writing != CORKED)) {
                 return false;
             }
             writing = CORKED;
@@ -569,13 +564,13 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
     @Override
     public void onClose(Throwable cause) {
         super.onClose(cause);
-        if (readState.getAndSet(CLOSED) == IDLE) {
-            releaseInput();
-        }
-        if (ended) {
+        int previous = readState.getAndSet(CLOSED);
+        if (previous == CLOSED) {
             return;
         }
-        ended = true;
+        if (previous == IDLE) {
+            releaseInput();
+        }
         try {
             Connection connection = this.connection;
             if (connection != null) {
