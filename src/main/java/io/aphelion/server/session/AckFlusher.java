@@ -37,9 +37,7 @@ public final class AckFlusher {
     /** A connection started owing an ack (called under its session's lock, at most once until settled). */
     void owe(Connection connection) {
         owing.add(connection);
-        if (tickScheduled.compareAndSet(false, true)) {
-            scheduler.schedule(this::tick, period);
-        }
+        scheduleTickIfNone();
     }
 
     private void tick() {
@@ -53,7 +51,13 @@ public final class AckFlusher {
         }
         owing.addAll(notYet);
         tickScheduled.set(false);
-        if (!owing.isEmpty() && tickScheduled.compareAndSet(false, true)) {
+        if (!owing.isEmpty()) {
+            scheduleTickIfNone();
+        }
+    }
+
+    private void scheduleTickIfNone() {
+        if (tickScheduled.compareAndSet(false, true)) {
             scheduler.schedule(this::tick, period);
         }
     }

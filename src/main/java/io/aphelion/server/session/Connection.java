@@ -188,6 +188,7 @@ public final class Connection {
      */
     boolean flushAckIfDue(long nowNanos, long delayNanos) {
         Session session = this.session;
+        ByteBuffer frame;
         session.lock.lock();
         try {
             if (!acks.ackPending() || state.get() != State.OPEN) {
@@ -198,11 +199,12 @@ public final class Connection {
                 return false;
             }
             ackQueued = false;
+            frame = claimFrameLocked();
         }
         finally {
             session.lock.unlock();
         }
-        flush();
+        write(session, frame);
         return true;
     }
 
@@ -297,14 +299,7 @@ public final class Connection {
         ByteBuffer frame;
         session.lock.lock();
         try {
-            if (writing || state.get() != State.OPEN) {
-                return;
-            }
-            frame = nextFrameLocked();
-            if (frame == null) {
-                return;
-            }
-            writing = true;
+            frame = claimFrameLocked();
         }
         finally {
             session.lock.unlock();
@@ -313,10 +308,26 @@ public final class Connection {
     }
 
     /**
+     * The first half of {@link #flush} for a caller that holds the session's lock already: takes
+     * the writer and the next frame when the writer is idle. The caller passes the frame to
+     * {@link #write} once it has released the lock.
+     *
+     * @return the frame to write, or null when a write is in flight, nothing waits, or the connection is not open
+     */
+    ByteBuffer claimFrameLocked() {
+        if (writing || state.get() != State.OPEN) {
+            return null;
+        }
+        ByteBuffer frame = nextFrameLocked();
+        writing = frame != null;
+        return frame;
+    }
+
+    /**
      * Writes frames while each completes at once; returns when one is pending (its completion
      * goes on from there) or nothing is left. The caller holds the writer ({@code writing}).
      */
-    private void write(Session session, ByteBuffer frame) {
+    void write(Session session, ByteBuffer frame) {
         while (frame != null) {
             metrics.frameSent(frame.remaining());
             Write write = new Write(session);
@@ -359,15 +370,20 @@ public final class Connection {
         for (Outbound message : acks.drain()) {
             keepIfReliable(session, undelivered, message);
         }
-        if (inFlightUntracked != null) {
-            session.releaseLocked(inFlightUntracked);
-            inFlightUntracked = null;
-        }
+        releaseInFlightLocked(session);
         for (Outbound message : queue) {
             keepIfReliable(session, undelivered, message);
         }
         queue.clear();
         return undelivered;
+    }
+
+    /** Releases the untracked message of the frame that was being written, if any. Under the session's lock. */
+    private void releaseInFlightLocked(Session session) {
+        if (inFlightUntracked != null) {
+            session.releaseLocked(inFlightUntracked);
+            inFlightUntracked = null;
+        }
     }
 
     private static void keepIfReliable(Session session, ArrayDeque<Outbound> kept, Outbound message) {
@@ -434,10 +450,7 @@ public final class Connection {
             ByteBuffer following;
             session.lock.lock();
             try {
-                if (inFlightUntracked != null) {
-                    session.releaseLocked(inFlightUntracked);
-                    inFlightUntracked = null;
-                }
+                releaseInFlightLocked(session);
                 following = state.get() == State.OPEN ? nextFrameLocked() : null;
                 writing = following != null;
             }

@@ -1,17 +1,20 @@
 package io.aphelion.server.session;
 
 import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 import io.aphelion.server.observability.TransportMetrics;
 import io.aphelion.server.support.Scheduler;
 import io.aphelion.server.support.Scheduler.Cancellable;
+import io.aphelion.wire.InitPacket;
 import io.aphelion.wire.SessionToken;
 
 /**
@@ -61,6 +64,9 @@ public final class Session {
     private final TransportMetrics metrics;
     private final SessionRegistry.Book book;
 
+    /** {@link #releaseLocked} as the ack tracker's callback, made once instead of per ack. */
+    private final Consumer<Outbound> release = this::releaseLocked;
+
     /** Guards everything below, and the delivery state of the connections. */
     final ReentrantLock lock = new ReentrantLock();
     private final ArrayList<Connection> connections = new ArrayList<>(2);
@@ -103,7 +109,7 @@ public final class Session {
                 return Attach.FULL;
             }
             connections.add(connection);
-            connection.attached(this, token.toBytes());
+            connection.attached(this, InitPacket.encodeReply(token));
             remoteAddress = connection.remoteAddress();
             Attach result = created ? Attach.NEW : Attach.ADDED;
             if (state == State.DETACHED) {
@@ -147,7 +153,8 @@ public final class Session {
      */
     public boolean send(Connection preferred, byte[] payload, Delivery delivery) {
         Outbound message = new Outbound(payload, delivery == Delivery.RELIABLE);
-        Connection target;
+        Connection target = null;
+        ByteBuffer frame = null;
         List<Connection> toClose = null;
         lock.lock();
         try {
@@ -166,17 +173,14 @@ public final class Session {
                 }
             }
             if (toClose == null) {
-                target = preferred != null && preferred.session() == this && connections.contains(preferred)
-                        ? preferred : routeLocked();
+                target = preferred != null && connections.contains(preferred) ? preferred : routeLocked();
                 if (target == null) {
                     pending.addLast(message);
                 }
                 else {
                     target.queue.addLast(message);
+                    frame = target.claimFrameLocked();
                 }
-            }
-            else {
-                target = null;
             }
         }
         finally {
@@ -186,8 +190,8 @@ public final class Session {
             closeAll(toClose, SessionEndReason.SEND_BUFFER_OVERFLOW, "Send buffer overflow: the client cannot keep up");
             return false;
         }
-        if (target != null) {
-            target.flush();
+        if (frame != null) {
+            target.write(this, frame);
         }
         return true;
     }
@@ -197,7 +201,7 @@ public final class Session {
         lock.lock();
         try {
             if (ack > 0) {
-                long rtt = connection.acks.acked(ack, scheduler.nanoTime(), this::releaseLocked);
+                long rtt = connection.acks.acked(ack, scheduler.nanoTime(), release);
                 metrics.ackReceived(ack, rtt);
             }
             if (hasPayload) {
@@ -212,6 +216,7 @@ public final class Session {
     /** A connection closed: move its undelivered reliable messages on; detach if it was the last. */
     void connectionLost(Connection connection, int closeCode) {
         Connection target = null;
+        ByteBuffer frame = null;
         lock.lock();
         try {
             if (!connections.remove(connection)) {
@@ -234,13 +239,14 @@ public final class Session {
             else if (!undelivered.isEmpty()) {
                 target = routeLocked();
                 target.queue.addAll(undelivered);
+                frame = target.claimFrameLocked();
             }
         }
         finally {
             lock.unlock();
         }
-        if (target != null) {
-            target.flush();
+        if (frame != null) {
+            target.write(this, frame);
         }
     }
 

@@ -77,7 +77,7 @@ public final class SessionRegistry {
         while (byToken.putIfAbsent(created.token(), created) != null);
         byId.put(created.id(), created);
         counter(live, protocol).incrementAndGet();
-        counter(connected, protocol).incrementAndGet();
+        book.connected(created);
         created.attach(connection, true);
         return created;
     }

@@ -31,6 +31,8 @@ public final class SerialExecutor {
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     /** Tasks queued or running; the submitter that moves it from 0 schedules the drain. */
     private final AtomicInteger pending = new AtomicInteger();
+    /** {@link #drain} as a task for the pool, made once instead of at every wake-up. */
+    private final Runnable drainTask = this::drain;
 
     public SerialExecutor(Executor pool, int limit) {
         this.pool = pool;
@@ -43,7 +45,7 @@ public final class SerialExecutor {
      * @return false, with the task not queued, when {@code limit} tasks are already waiting
      */
     public boolean execute(Runnable task) {
-        return submit(task, false);
+        return submit(task, false, false);
     }
 
     /**
@@ -55,28 +57,30 @@ public final class SerialExecutor {
      * @return false, with the task not queued, when {@code limit} tasks are already waiting
      */
     public boolean executeHere(Runnable task) {
-        if (pending.get() >= limit) {
-            return false;
-        }
-        tasks.add(task);
-        if (pending.getAndIncrement() == 0) {
-            drain();
-        }
-        return true;
+        return submit(task, false, true);
     }
 
     /** Queues a task even past the limit: for the few lifecycle events that must never be lost. */
     public void executeAlways(Runnable task) {
-        submit(task, true);
+        submit(task, true, false);
     }
 
-    private boolean submit(Runnable task, boolean always) {
+    /**
+     * @param always queue even past the limit
+     * @param here when nothing is queued or running, drain on the calling thread instead of the pool
+     */
+    private boolean submit(Runnable task, boolean always, boolean here) {
         if (!always && pending.get() >= limit) {
             return false;
         }
         tasks.add(task);
         if (pending.getAndIncrement() == 0) {
-            pool.execute(this::drain);
+            if (here) {
+                drain();
+            }
+            else {
+                pool.execute(drainTask);
+            }
         }
         return true;
     }
@@ -99,7 +103,7 @@ public final class SerialExecutor {
             }
             if (ran == BATCH) {
                 try {
-                    pool.execute(this::drain);
+                    pool.execute(drainTask);
                     return;
                 }
                 catch (RejectedExecutionException ex) {
