@@ -14,7 +14,7 @@ import org.springframework.web.socket.server.jetty.JettyRequestUpgradeStrategy;
 import org.springframework.web.socket.server.support.DefaultHandshakeHandler;
 
 /**
- * The servlet engine ({@code aphelion.websocket.engine=servlet}, the default): registers the
+ * The servlet engine ({@code aphelion.websocket.engine=servlet}): registers the
  * websocket endpoint on {@code aphelion.websocket.path} through Spring's handshake, upgraded by
  * Jetty (asynchronous writes), with the frame size limit and the allowed origins; admission
  * (refused during shutdown) in front of the handler, and the client address from trusted proxies.

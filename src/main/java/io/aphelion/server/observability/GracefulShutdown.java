@@ -32,7 +32,7 @@ public final class GracefulShutdown implements SmartLifecycle {
     /** Stops before the web server's graceful shutdown (and so before the web server). */
     public static final int PHASE = WebServerGracefulShutdownLifecycle.SMART_LIFECYCLE_PHASE + 1;
 
-    static final String REASON = "Server shutting down";
+    static final String REASON = OpenWebSockets.SHUTTING_DOWN_REASON;
 
     private final SessionRegistry sessions;
     private final OpenWebSockets webSockets;

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 
 import com.google.protobuf.CodedInputStream;
-import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.Parser;
 
 import io.aphelion.wire.CloseCodes;
@@ -28,10 +27,7 @@ public final class Payloads {
             input.checkLastTagWas(0);
             return message;
         }
-        catch (InvalidProtocolBufferException ex) {
-            throw new ProtocolViolationException(CloseCodes.INVALID_PAYLOAD, "Invalid " + protocolName + " C2S message");
-        }
-        catch (IOException ex) {
+        catch (IOException ex) { // protobuf's InvalidProtocolBufferException included
             throw new ProtocolViolationException(CloseCodes.INVALID_PAYLOAD, "Invalid " + protocolName + " C2S message");
         }
     }

@@ -172,7 +172,7 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
         getEndPoint().setIdleTimeout(idleTimeoutMillis);
         if (!openWebSockets.admit(this)) {
             log.debug("Refusing websocket from {}: shutting down", remoteAddress);
-            close(CloseCodes.GOING_AWAY, AdmissionWebSocketHandlerDecorator.SHUTTING_DOWN.getReason());
+            close(CloseCodes.GOING_AWAY, OpenWebSockets.SHUTTING_DOWN_REASON);
         }
         else {
             Connection opened = connections.create(this);

@@ -25,6 +25,9 @@ public final class OpenWebSockets {
 
     private static final Logger log = LoggerFactory.getLogger(OpenWebSockets.class);
 
+    /** The reason of the 1001 close sent to websockets at shutdown, and to those that arrive during it. */
+    public static final String SHUTTING_DOWN_REASON = "Server shutting down";
+
     /** What shutdown needs of a websocket, whichever engine serves it. */
     public interface WebSocket {
 

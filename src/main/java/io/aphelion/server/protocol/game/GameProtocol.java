@@ -72,44 +72,44 @@ public final class GameProtocol implements SessionListener {
     public void sessionStarted(Session session) {
         SessionHandle handle = new SessionHandle(session, new SerialExecutor(pool, maxPendingInbound));
         session.attachment(handle);
-        event(session, "sessionStarted", () -> service.sessionStarted(handle));
+        event(handle, "sessionStarted", () -> service.sessionStarted(handle));
     }
 
     @Override
     public void connectionAdded(Session session, Connection connection) {
         SessionHandle handle = handle(session);
-        event(session, "connectionAdded", () -> service.connectionAdded(handle));
+        event(handle, "connectionAdded", () -> service.connectionAdded(handle));
     }
 
     @Override
     public void connectionLost(Session session, Connection connection, int closeCode) {
         SessionHandle handle = handle(session);
-        event(session, "connectionLost", () -> service.connectionLost(handle, closeCode));
+        event(handle, "connectionLost", () -> service.connectionLost(handle, closeCode));
     }
 
     @Override
     public void sessionResumed(Session session, Connection connection) {
         SessionHandle handle = handle(session);
-        event(session, "sessionResumed", () -> service.sessionResumed(handle));
+        event(handle, "sessionResumed", () -> service.sessionResumed(handle));
     }
 
     @Override
     public void sessionEnded(Session session, SessionEndReason reason) {
         SessionHandle handle = handle(session);
-        event(session, "sessionEnded", () -> service.sessionEnded(handle, reason));
+        event(handle, "sessionEnded", () -> service.sessionEnded(handle, reason));
     }
 
     private static SessionHandle handle(Session session) {
         return (SessionHandle) session.attachment();
     }
 
-    private static void event(Session session, String name, Runnable call) {
-        handle(session).executor.executeAlways(() -> {
+    private static void event(SessionHandle handle, String name, Runnable call) {
+        handle.executor.executeAlways(() -> {
             try {
                 call.run();
             }
             catch (RuntimeException ex) {
-                log.error("GameMessageService.{} failed for session {}", name, session.id(), ex);
+                log.error("GameMessageService.{} failed for session {}", name, handle.id(), ex);
             }
         });
     }
