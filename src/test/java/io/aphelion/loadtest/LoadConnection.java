@@ -113,7 +113,6 @@ final class LoadConnection extends SimpleChannelInboundHandler<WebSocketFrame> {
         }
         awaitingToken = false;
         stats.handshakeLatency.recordNanos(System.nanoTime() - connectStartNanos);
-        stats.handshakes.increment();
         stats.handshakeCompleted(System.nanoTime());
         stats.open.increment();
         handshake.complete(true);

@@ -99,9 +99,9 @@ final class LoadRun {
         var connectProgress = progress.scheduleAtFixedRate(new Ticker("connect", connectStart, false), 1, 1, TimeUnit.SECONDS);
         connect(group);
         long connectEnd = System.nanoTime();
-        double cpuPerHandshake = cpuMicrosPer(connectCpu, stats.handshakes.sum());
+        double cpuPerHandshake = cpuMicrosPer(connectCpu, stats.handshakes());
         connectProgress.cancel(false);
-        int opened = (int) stats.handshakes.sum();
+        int opened = (int) stats.handshakes();
         double handshakesPerSecond = opened / ((connectEnd - connectStart) / 1e9);
         double handshakeP50 = stats.handshakeLatency.percentileMillis(50);
         double handshakeP99 = stats.handshakeLatency.percentileMillis(99);
@@ -248,7 +248,7 @@ final class LoadRun {
 
         @Override
         public void run() {
-            long handshakes = stats.handshakes.sum();
+            long handshakes = stats.handshakes();
             long roundTrips = stats.roundTrips.sum();
             StringBuilder line = new StringBuilder(String.format("%s t=%.0fs open=%d", phase, (System.nanoTime() - start) / 1e9,
                     stats.open.sum()));

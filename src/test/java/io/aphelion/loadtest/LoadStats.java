@@ -12,9 +12,40 @@ import java.util.concurrent.atomic.LongAdder;
  */
 final class LoadStats {
 
+    /** Close code recorded when a connection ends without a close frame (RFC 6455: abnormal closure). */
+    static final int ABNORMAL_CLOSURE = 1006;
+
+    final LongAdder connectsStarted = new LongAdder();
+    final LongAdder open = new LongAdder();
+    final LongAdder requestsSent = new LongAdder();
+    final LongAdder roundTrips = new LongAdder();
+    final LongAdder packetsAcked = new LongAdder();
+    final LongAdder ackOnlySent = new LongAdder();
+    final Histogram handshakeLatency = new Histogram();
+    /** Handshakes completed, counted exactly (the last third of a burst is timed from it). */
+    private final AtomicLong handshakes = new AtomicLong();
+    /** The handshake count that starts the last third of the burst; set before connecting. */
+    volatile long lastThirdFrom = Long.MAX_VALUE;
+    /** The count of a whole burst; set before connecting. */
+    volatile long burst = Long.MAX_VALUE;
+    /** When handshake {@link #lastThirdFrom} and the last one completed; 0 until then. */
+    volatile long lastThirdStartNanos;
+    volatile long burstEndNanos;
+    final Histogram rtt = new Histogram();
+    final Histogram ackLatency = new Histogram();
+    /** Closes the tool did not ask for, by close code (1006 when the socket just went away). */
+    final ConcurrentHashMap<Integer, LongAdder> closeCodes = new ConcurrentHashMap<>();
+    /** Failures that are not closes (connect refused, bad handshake reply, protocol errors), by kind. */
+    final ConcurrentHashMap<String, LongAdder> errors = new ConcurrentHashMap<>();
+
+    /** Handshakes completed so far. */
+    long handshakes() {
+        return handshakes.get();
+    }
+
     /** A handshake completed now: counts it and marks the start of the burst's last third and its end. */
     void handshakeCompleted(long nowNanos) {
-        long count = handshakesCounted.incrementAndGet();
+        long count = handshakes.incrementAndGet();
         if (count == lastThirdFrom) {
             lastThirdStartNanos = nowNanos;
         }
@@ -35,33 +66,6 @@ final class LoadStats {
         }
         return (burst - lastThirdFrom) / ((end - start) / 1e9);
     }
-
-    /** Close code recorded when a connection ends without a close frame (RFC 6455: abnormal closure). */
-    static final int ABNORMAL_CLOSURE = 1006;
-
-    final LongAdder connectsStarted = new LongAdder();
-    final LongAdder handshakes = new LongAdder();
-    final LongAdder open = new LongAdder();
-    final LongAdder requestsSent = new LongAdder();
-    final LongAdder roundTrips = new LongAdder();
-    final LongAdder packetsAcked = new LongAdder();
-    final LongAdder ackOnlySent = new LongAdder();
-    final Histogram handshakeLatency = new Histogram();
-    /** Handshakes completed, counted exactly (to time the last third of a burst). */
-    private final AtomicLong handshakesCounted = new AtomicLong();
-    /** The handshake count that starts the last third of the burst; set before connecting. */
-    volatile long lastThirdFrom = Long.MAX_VALUE;
-    /** The count of a whole burst; set before connecting. */
-    volatile long burst = Long.MAX_VALUE;
-    /** When handshake {@link #lastThirdFrom} and the last one completed; 0 until then. */
-    volatile long lastThirdStartNanos;
-    volatile long burstEndNanos;
-    final Histogram rtt = new Histogram();
-    final Histogram ackLatency = new Histogram();
-    /** Closes the tool did not ask for, by close code (1006 when the socket just went away). */
-    final ConcurrentHashMap<Integer, LongAdder> closeCodes = new ConcurrentHashMap<>();
-    /** Failures that are not closes (connect refused, bad handshake reply, protocol errors), by kind. */
-    final ConcurrentHashMap<String, LongAdder> errors = new ConcurrentHashMap<>();
 
     void closed(int code) {
         closeCodes.computeIfAbsent(code, c -> new LongAdder()).increment();
