@@ -167,7 +167,7 @@ public final class AphelionUpgradeHandler extends Handler.Wrapper {
 
     private JettyWebSocket newWebSocket(EndPoint endPoint, Executor executor, ByteBufferPool pool, InetSocketAddress peer,
             HttpFields headers) {
-        return new JettyWebSocket(endPoint, executor, pool, openWebSockets, connections, clientAddress(peer, headers),
+        return new JettyWebSocket(endPoint, executor, pool, openWebSockets, connections, trustedProxies.clientSocketAddress(peer, headers.getValuesList(ForwardedClientAddressInterceptor.X_FORWARDED_FOR)),
                 maxMessageSize, idleTimeout);
     }
 
@@ -175,15 +175,6 @@ public final class AphelionUpgradeHandler extends Handler.Wrapper {
         answer.put(HttpHeader.UPGRADE, "websocket");
         answer.put(HttpHeader.CONNECTION, "Upgrade");
         answer.put(HttpHeader.SEC_WEBSOCKET_ACCEPT, WebSocketProtocol.acceptKey(key));
-    }
-
-    private InetSocketAddress clientAddress(InetSocketAddress peer, HttpFields headers) {
-        InetSocketAddress client = trustedProxies.clientSocketAddress(peer,
-                headers.getValuesList(ForwardedClientAddressInterceptor.X_FORWARDED_FOR));
-        if (client != peer) {
-            log.debug("Upgrade from {} forwarded by trusted proxy {}", client.getAddress().getHostAddress(), peer);
-        }
-        return client;
     }
 
     /** Whether {@code origin} is the scheme, host and port the request was sent to. */

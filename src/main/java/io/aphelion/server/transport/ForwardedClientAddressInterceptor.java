@@ -3,9 +3,6 @@ package io.aphelion.server.transport;
 import java.net.InetSocketAddress;
 import java.util.Map;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import org.springframework.http.server.ServerHttpRequest;
 import org.springframework.http.server.ServerHttpResponse;
 import org.springframework.web.socket.WebSocketHandler;
@@ -20,8 +17,6 @@ import org.springframework.web.socket.server.HandshakeInterceptor;
  * <p>Stateless and thread-safe; called on a container thread during the upgrade.
  */
 public final class ForwardedClientAddressInterceptor implements HandshakeInterceptor {
-
-    private static final Logger log = LoggerFactory.getLogger(ForwardedClientAddressInterceptor.class);
 
     /** The de-facto header of proxies (Varnish, nginx, HAProxy): {@code client, proxy1, proxy2}. */
     static final String X_FORWARDED_FOR = "X-Forwarded-For";
@@ -42,7 +37,6 @@ public final class ForwardedClientAddressInterceptor implements HandshakeInterce
         InetSocketAddress client = trustedProxies.clientSocketAddress(peer, request.getHeaders().get(X_FORWARDED_FOR));
         if (client != peer) {
             attributes.put(AphelionWebSocketHandler.CLIENT_ADDRESS_ATTRIBUTE, client);
-            log.debug("Upgrade from {} forwarded by trusted proxy {}", client.getAddress().getHostAddress(), peer);
         }
         return true;
     }

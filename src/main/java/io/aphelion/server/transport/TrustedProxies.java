@@ -6,6 +6,9 @@ import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
  * The proxies whose {@code X-Forwarded-For} header is believed: a list of addresses and CIDR
  * blocks ({@code 127.0.0.1}, {@code 10.0.0.0/8}, {@code ::1}, {@code fd00::/8}).
@@ -18,6 +21,8 @@ import java.util.List;
  * thread-safe.
  */
 public final class TrustedProxies {
+
+    private static final Logger log = LoggerFactory.getLogger(TrustedProxies.class);
 
     /** Trusts nobody: every client address is the socket's. */
     public static final TrustedProxies NONE = new TrustedProxies(List.of());
@@ -105,7 +110,11 @@ public final class TrustedProxies {
             return peer;
         }
         InetAddress client = clientAddress(peer.getAddress(), forwardedFor);
-        return client.equals(peer.getAddress()) ? peer : new InetSocketAddress(client, 0);
+        if (client.equals(peer.getAddress())) {
+            return peer;
+        }
+        log.debug("Upgrade from {} forwarded by trusted proxy {}", client.getHostAddress(), peer);
+        return new InetSocketAddress(client, 0);
     }
 
     /**
