@@ -167,8 +167,9 @@ public final class AphelionUpgradeHandler extends Handler.Wrapper {
 
     private JettyWebSocket newWebSocket(EndPoint endPoint, Executor executor, ByteBufferPool pool, InetSocketAddress peer,
             HttpFields headers) {
-        return new JettyWebSocket(endPoint, executor, pool, openWebSockets, connections, trustedProxies.clientSocketAddress(peer, headers.getValuesList(ForwardedClientAddressInterceptor.X_FORWARDED_FOR)),
-                maxMessageSize, idleTimeout);
+        InetSocketAddress client = trustedProxies.clientSocketAddress(peer,
+                headers.getValuesList(ForwardedClientAddressInterceptor.X_FORWARDED_FOR));
+        return new JettyWebSocket(endPoint, executor, pool, openWebSockets, connections, client, maxMessageSize, idleTimeout);
     }
 
     private static void putSwitchingHeaders(HttpFields.Mutable answer, String key) {
