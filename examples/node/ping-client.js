@@ -73,7 +73,7 @@ function session(token) {
       result.serverTimes = result.serverTimes && pong[2] !== undefined;
       if (result.pongs === 3) {
         ws.send(Buffer.from([received])); // ack-only packet
-        setTimeout(() => ws.close(1000), 100);
+        setTimeout(() => ws.close(1001), 100); // 1001 keeps the session for a resume; 1000 would end it
       }
     });
     ws.on('close', (code) => { result.closeCode = code; resolve(result); });

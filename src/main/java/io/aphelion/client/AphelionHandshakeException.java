@@ -10,7 +10,7 @@ public class AphelionHandshakeException extends RuntimeException {
         this.closeCode = closeCode;
     }
 
-    /** The close code the server answered with (4000-4006), or 1006 when the socket just dropped. */
+    /** The close code the server answered with (4000-4004, or 4100 for a full session), or 1006 when the socket just dropped. */
     public int closeCode() {
         return closeCode;
     }

@@ -23,9 +23,9 @@ import io.aphelion.wire.SessionToken;
  * starts a new one: this session takes the new token, closes its connections of the old one with
  * 4005 as the protocol says, opens the others on the new one, and tells the listener through
  * {@link Listener#onNewSession()} so the game can authenticate again. No reconnect follows a close
- * that another attempt cannot fix: a refused handshake (4000-4003), a full session (4006), the
- * server ending the session (1000, 4007), a protocol error of this client (1002, 1003, 1007,
- * 1009), or {@link #close()}.
+ * that another attempt cannot fix: a refused handshake (4000-4003), a full session (4100), the
+ * server ending the session (1000, 4101), a protocol error of this client (1002, 1003, 1007,
+ * 1009), the rate limit (4104), or {@link #close()}.
  *
  * <p>Thread-safe. Listener calls come on the HTTP client's threads.
  */
@@ -54,7 +54,7 @@ public final class AphelionSession implements AutoCloseable {
     private static final Set<Integer> FINAL_CLOSES = Set.of(CloseCodes.NORMAL, CloseCodes.PROTOCOL_ERROR,
             CloseCodes.UNSUPPORTED_DATA, CloseCodes.INVALID_PAYLOAD, CloseCodes.MESSAGE_TOO_BIG,
             CloseCodes.INVALID_PROTOCOL, CloseCodes.VERSION_TOO_OLD, CloseCodes.VERSION_TOO_NEW,
-            CloseCodes.MALFORMED_INIT, CloseCodes.SESSION_FULL, CloseCodes.SEND_BUFFER_OVERFLOW);
+            CloseCodes.MALFORMED_INIT, CloseCodes.SESSION_FULL, CloseCodes.SEND_BUFFER_OVERFLOW, CloseCodes.RATE_LIMITED);
 
     private final AphelionClient client;
     private final Listener listener;

@@ -3,8 +3,9 @@ package io.aphelion.wire;
 /**
  * Every websocket close code the Aphelion transport uses, in one place.
  *
- * <p>4000-4005 are defined by {@code websocket-transport.txt}; 4006-4009 are this server's
- * documented extensions; the 1xxx codes are RFC 6455's, used as {@code PRODUCT.md} decides.
+ * <p>4000-4005 are defined by {@code websocket-transport.txt}. 4000-4099 belong to the protocol and
+ * the original game (whose client reads 4006 as "malformed packet"), so the server never sends
+ * 4006-4099: its own codes start at 4100. The 1xxx codes are RFC 6455's.
  */
 public final class CloseCodes {
 
@@ -60,31 +61,40 @@ public final class CloseCodes {
     public static final int NEW_SESSION_CLOSING_OLD = 4005;
 
     /**
-     * 4006 (extension): the session named by the token already holds
+     * 4100 (extension): the session named by the token already holds
      * {@code aphelion.session.max-connections} connections; the extra connection is refused and
      * the session is unaffected.
      */
-    public static final int SESSION_FULL = 4006;
+    public static final int SESSION_FULL = 4100;
 
     /**
-     * 4007 (extension): the session's send buffer ({@code aphelion.session.send-buffer.*}) overflowed
+     * 4101 (extension): the session's send buffer ({@code aphelion.session.send-buffer.*}) overflowed
      * with reliable messages: the client cannot keep up. Every connection of the session is closed
      * with this code and the session ends.
      */
-    public static final int SEND_BUFFER_OVERFLOW = 4007;
+    public static final int SEND_BUFFER_OVERFLOW = 4101;
 
     /**
-     * 4008 (extension): packets sent on this connection stayed unacked for longer than
+     * 4102 (extension): packets sent on this connection stayed unacked for longer than
      * {@code aphelion.session.ack-timeout}; the connection is taken as dead and its reliable
      * messages are sent again on another connection of the session.
      */
-    public static final int ACK_TIMEOUT = 4008;
+    public static final int ACK_TIMEOUT = 4102;
 
     /**
-     * 4009 (extension): the connection answered no websocket ping within
+     * 4103 (extension): the connection answered no websocket ping within
      * {@code aphelion.websocket.pong-timeout}.
      */
-    public static final int PONG_TIMEOUT = 4009;
+    public static final int PONG_TIMEOUT = 4103;
+
+    /**
+     * 4104 (extension): the client sent more frames than {@code aphelion.websocket.rate-limit}
+     * allows (a sustained rate with a burst on top); the connection is closed, its session lives on.
+     */
+    public static final int RATE_LIMITED = 4104;
+
+    /** The first close code of the server's own range; 4006-4099 are never sent. */
+    public static final int FIRST_SERVER_CODE = 4100;
 
     private CloseCodes() {
     }
@@ -117,6 +127,7 @@ public final class CloseCodes {
             case SEND_BUFFER_OVERFLOW -> "send_buffer_overflow";
             case ACK_TIMEOUT -> "ack_timeout";
             case PONG_TIMEOUT -> "pong_timeout";
+            case RATE_LIMITED -> "rate_limited";
             default -> "other";
         };
     }

@@ -14,7 +14,7 @@ public final class Packets {
     /**
      * Builds one packet.
      *
-     * @param ack the ack count, 0..255
+     * @param ack the ack count, 0..{@link WireFormat#MAX_ACK}
      * @param payload the serialized message; empty for an ack-only packet
      */
     public static ByteBuffer encode(int ack, byte[] payload) {

@@ -40,8 +40,12 @@ public final class WireFormat {
     /** Length of the ack field that starts every {@code ProtobufPacket}. */
     public static final int ACK_LENGTH = 1;
 
-    /** The largest ack one packet can carry (the ack is a u8); larger counts span packets. */
-    public static final int MAX_ACK = 255;
+    /**
+     * The largest ack one packet carries: 127, although the field is a u8, because the original
+     * 2015 client reads it as a signed byte (PRODUCT.md "Frames after the handshake"). Larger counts
+     * span several packets. Received acks are read unsigned, 0..255.
+     */
+    public static final int MAX_ACK = 127;
 
     /** Protocol version 0 in the init packet: "bypass version check". */
     public static final int VERSION_BYPASS = 0;

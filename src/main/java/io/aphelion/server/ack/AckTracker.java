@@ -12,12 +12,15 @@ import io.aphelion.wire.WireFormat;
  *
  * <ul>
  * <li>Inbound: {@link #received()} counts payload-carrying packets from the peer;
- * {@link #takeAck()} hands out up to 255 of them for the next packet we send.</li>
+ * {@link #takeAck()} hands out up to {@link WireFormat#MAX_ACK} (127) of them for the next packet we send.</li>
  * <li>Outbound: {@link #sent} records each payload packet we send; {@link #acked} consumes the
  * peer's ack, oldest first, and rejects an ack larger than what is outstanding.</li>
- * <li>Non-acking peers: until the peer acks for the first time, sent packets are counted but
- * not retained (they count as delivered once written); from its first non-zero ack on they are
- * retained until acked, so they can be sent again if the connection is lost.</li>
+ * <li>Retained or not: whether a sent packet is kept until acked (so it can be sent again if the
+ * connection is lost) is the session's decision, passed to {@link #sent}: acking is a property of
+ * the session, not of one connection. A packet that is not retained is only counted (it counts as
+ * delivered once written). When a session decides its client never acks,
+ * {@link #forgetRetained} turns what is retained into counted packets. Counted packets are always
+ * older than retained ones, so an ack consumes them first.</li>
  * </ul>
  *
  * <p>Not thread-safe: guarded by the owning session's lock.
@@ -36,9 +39,7 @@ public final class AckTracker<T extends AckTracker.Timestamped> {
 
     /** Payload packets received from the peer since the last ack we sent. */
     private int receivedSinceAck;
-    /** Whether the peer has ever sent a non-zero ack; until then nothing is retained. */
-    private boolean peerAcks;
-    /** Packets sent while the peer had never acked: outstanding but not retained. */
+    /** Packets sent and not retained (the session takes its client for non-acking): outstanding, counted only. */
     private int untracked;
     /** Retained packets, oldest first, each stamped with the time it was sent. */
     private final ArrayDeque<T> unacked = new ArrayDeque<>();
@@ -55,7 +56,7 @@ public final class AckTracker<T extends AckTracker.Timestamped> {
         return receivedSinceAck > 0;
     }
 
-    /** Takes the ack for the next outgoing packet: at most 255; the rest waits for the next packet. */
+    /** Takes the ack for the next outgoing packet: at most {@link WireFormat#MAX_ACK}; the rest waits for the next packet. */
     public int takeAck() {
         int ack = Math.min(receivedSinceAck, WireFormat.MAX_ACK);
         receivedSinceAck -= ack;
@@ -65,17 +66,28 @@ public final class AckTracker<T extends AckTracker.Timestamped> {
     /**
      * Records a payload packet handed to the socket.
      *
-     * @return true when the message is retained until acked; false when the peer has never acked
-     *         and the message counts as delivered now
+     * @param retain whether to keep the message until acked; otherwise it counts as delivered now
+     * @return {@code retain}
      */
-    public boolean sent(T message, long nowNanos) {
-        if (!peerAcks) {
+    public boolean sent(T message, long nowNanos, boolean retain) {
+        if (!retain) {
             untracked++;
             return false;
         }
         message.sentAtNanos(nowNanos);
         unacked.addLast(message);
         return true;
+    }
+
+    /**
+     * Stops retaining: every retained message counts as delivered (handed to {@code released},
+     * oldest first) and stays outstanding as a counted packet, so the peer's later acks still add up.
+     */
+    public void forgetRetained(Consumer<T> released) {
+        untracked += unacked.size();
+        for (T message; (message = unacked.pollFirst()) != null; ) {
+            released.accept(message);
+        }
     }
 
     /**
@@ -95,7 +107,6 @@ public final class AckTracker<T extends AckTracker.Timestamped> {
             throw new ProtocolViolationException(CloseCodes.PROTOCOL_ERROR,
                     "Ack " + ack + " exceeds the " + outstanding() + " unacked packets");
         }
-        peerAcks = true;
         int fromUntracked = Math.min(ack, untracked);
         untracked -= fromUntracked;
         long newest = -1;
@@ -134,11 +145,6 @@ public final class AckTracker<T extends AckTracker.Timestamped> {
         unacked.clear();
         untracked = 0;
         return drained;
-    }
-
-    /** Whether the peer has ever acked. */
-    public boolean peerAcks() {
-        return peerAcks;
     }
 
     /** Smoothed round-trip time in nanoseconds, or -1 before the first ack of a retained packet. */

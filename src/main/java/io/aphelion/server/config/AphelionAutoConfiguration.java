@@ -56,7 +56,7 @@ public class AphelionAutoConfiguration {
         AphelionProperties.Websocket ws = properties.getWebsocket();
         AphelionProperties.Session session = properties.getSession();
         return new TransportSettings(ws.getInitTimeout(), ws.getPingInterval(), ws.getPongTimeout(),
-                ws.getAckDelay(), session.getAckTimeout(), session.getExpiry(), session.getMaxConnections(),
+                ws.getAckDelay(), session.getAckTimeout(), session.getNonAckingGrace(), session.getExpiry(), session.getMaxConnections(),
                 session.getSendBuffer().getMaxBytes().toBytes(), session.getSendBuffer().getMaxMessages());
     }
 

@@ -82,7 +82,7 @@ public class AphelionProperties implements Validator {
 
         /**
          * Time a connection has to answer a websocket ping with a pong. Past it, the connection
-         * is closed with 4009 and its reliable messages move to another connection of its
+         * is closed with 4103 and its reliable messages move to another connection of its
          * session.
          */
         private Duration pongTimeout = Duration.ofSeconds(20);
@@ -200,17 +200,25 @@ public class AphelionProperties implements Validator {
         private Duration expiry = Duration.ofSeconds(30);
 
         /**
-         * Connections one session may hold at once. A connection past it is refused with 4006;
+         * Connections one session may hold at once. A connection past it is refused with 4100;
          * the session is unaffected.
          */
         private int maxConnections = 8;
 
         /**
-         * Time a packet sent on a connection may stay unacked (once its client has acked at all).
-         * Past it, the connection is closed with 4008 and its reliable messages move to another
-         * connection of the session.
+         * Time a packet sent on a connection may stay unacked, for a session whose client acks.
+         * Past it (checked per packet, not per ping), the connection is closed with 4102 and its
+         * reliable messages move to another connection of the session.
          */
         private Duration ackTimeout = Duration.ofSeconds(30);
+
+        /**
+         * Time a session's client may receive payload packets without a single ack before it is
+         * served as non-acking (the original 2015 client never acks): its packets then count as
+         * delivered once written, nothing is replayed to it and no ack timeout applies. Until then,
+         * or until its first ack, its packets are kept as an acking client's are.
+         */
+        private Duration nonAckingGrace = Duration.ofSeconds(10);
 
         private final SendBuffer sendBuffer = new SendBuffer();
 
@@ -244,6 +252,14 @@ public class AphelionProperties implements Validator {
             this.ackTimeout = ackTimeout;
         }
 
+        public Duration getNonAckingGrace() {
+            return nonAckingGrace;
+        }
+
+        public void setNonAckingGrace(Duration nonAckingGrace) {
+            this.nonAckingGrace = nonAckingGrace;
+        }
+
         public SendBuffer getSendBuffer() {
             return sendBuffer;
         }
@@ -262,7 +278,7 @@ public class AphelionProperties implements Validator {
         /**
          * Maximum payload bytes one session may hold unsent or unacked. Volatile messages are
          * dropped first; a reliable message past it ends the session, closing its connections
-         * with 4007.
+         * with 4101.
          */
         private DataSize maxBytes = DataSize.ofMegabytes(1);
 
@@ -404,6 +420,7 @@ public class AphelionProperties implements Validator {
         Session session = properties.getSession();
         positive(errors, "session.expiry", session.getExpiry());
         positive(errors, "session.ack-timeout", session.getAckTimeout());
+        positive(errors, "session.non-acking-grace", session.getNonAckingGrace());
         if (session.getMaxConnections() < 1) {
             reject(errors, "session.max-connections", "must be at least 1");
         }

@@ -88,7 +88,7 @@ public final class MicrometerTransportMetrics implements TransportMetrics {
         volatileDropped = Counter.builder("aphelion.volatile.dropped")
                 .description("Volatile messages dropped because their session's send buffer was full").register(registry);
         slowClients = Counter.builder("aphelion.slow.clients")
-                .description("Sessions ended because their send buffer overflowed (close 4007)").register(registry);
+                .description("Sessions ended because their send buffer overflowed (close 4101)").register(registry);
         sessionsEnded = new Map[PROTOCOL_TAGS.length];
         handshakes = new ConcurrentHashMap[PROTOCOL_TAGS.length];
         for (int i = 0; i < PROTOCOL_TAGS.length; i++) {

@@ -2,6 +2,7 @@ package io.aphelion.server.session;
 
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -62,8 +63,13 @@ public final class Connection {
     private volatile int closeCode;
     private volatile Cancellable initTimer = Cancellable.NONE;
     private volatile Cancellable keepalive = Cancellable.NONE;
-    /** When the oldest unanswered ping was sent; 0 when every ping was answered. */
+    /**
+     * When the unanswered ping was sent, which is also its payload (8 bytes, big endian); 0 when
+     * every ping was answered. Only a pong with that payload answers it.
+     */
     private volatile long pingSentNanos;
+    /** The ack timeout's timer while armed (see {@link #armAckTimeoutLocked}); NONE otherwise. */
+    private volatile Cancellable ackTimeout = Cancellable.NONE;
 
     // Delivery state, guarded by the session's lock.
     final AckTracker<Outbound> acks = new AckTracker<>();
@@ -79,6 +85,8 @@ public final class Connection {
     private boolean ackQueued;
     /** When the oldest packet we have not acked yet arrived. */
     private long ackOwedSinceNanos;
+    /** Whether {@link #ackTimeout} is armed. */
+    private boolean ackTimeoutArmed;
 
     public Connection(FrameSink sink, Handshake handshake, Scheduler scheduler, TransportSettings settings,
             TransportMetrics metrics, AckFlusher ackFlusher) {
@@ -109,8 +117,12 @@ public final class Connection {
         catch (ProtocolViolationException ex) {
             close(ex.closeCode(), ex.getMessage());
         }
-        catch (RuntimeException ex) {
-            log.error("Unexpected failure handling a frame from {}", remoteAddress(), ex);
+        catch (Throwable ex) {
+            // Whatever a protocol or the game service throws (a NoClassDefFoundError too): logged,
+            // and the connection closes through the one path that also detaches it from its session.
+            Session session = this.session;
+            log.error("Unexpected failure handling a frame from {} (session {})", remoteAddress(),
+                    session == null ? "none yet" : session.id(), ex);
             close(CloseCodes.INTERNAL_ERROR, "Internal error");
         }
     }
@@ -214,18 +226,24 @@ public final class Connection {
         this.initReply = initReply;
     }
 
-    /** A websocket pong arrived. */
-    public void onPong() {
-        pingSentNanos = 0;
+    /**
+     * A websocket pong arrived. It answers our ping only when it carries that ping's payload; an
+     * unsolicited pong (RFC 6455 5.5.3) or a stale one proves nothing and is ignored.
+     */
+    public void onPong(ByteBuffer payload) {
+        long outstanding = pingSentNanos;
+        if (outstanding != 0 && payload.remaining() == Long.BYTES && payload.getLong(payload.position()) == outstanding) {
+            pingSentNanos = 0;
+        }
     }
 
-    /** The websocket closed (container thread), by the peer or after our close frame. */
+    /** The websocket closed (container thread): the peer's close frame with its code, or a drop (1006). */
     public void onClosed(int code) {
         if (state.getAndSet(State.CLOSED) == State.CLOSED) {
             return;
         }
         closeCode = code;
-        released(code);
+        released(code, true);
     }
 
     /**
@@ -241,16 +259,18 @@ public final class Connection {
             log.debug("Closing connection from {} with {} ({}): {}", remoteAddress(), code, CloseCodes.name(code), reason);
         }
         sink.close(code, reason);
-        released(code);
+        released(code, false);
     }
 
-    private void released(int code) {
+    /** @param byClient whether the client ended it (its close frame, or a drop) rather than the server */
+    private void released(int code, boolean byClient) {
         initTimer.cancel();
         keepalive.cancel();
+        ackTimeout.cancel();
         metrics.connectionClosed(code);
         Session session = this.session;
         if (session != null) {
-            session.connectionLost(this, code);
+            session.connectionLost(this, code, byClient);
         }
     }
 
@@ -261,22 +281,53 @@ public final class Connection {
         }
     }
 
-    /** Every ping interval: check the previous ping was answered and acks keep up, then ping. */
+    /** Every ping interval: pings, unless the previous ping is still unanswered (its pong timeout runs). */
     private void keepaliveTick() {
-        if (state.get() != State.OPEN) {
+        if (state.get() != State.OPEN || pingSentNanos != 0) {
             return;
         }
-        long now = scheduler.nanoTime();
-        long oldestUnacked = session.oldestUnackedNanos(this);
-        if (oldestUnacked >= 0 && now - oldestUnacked >= settings.ackTimeout().toNanos()) {
+        long sent = scheduler.nanoTime();
+        if (sent == 0) {
+            sent = 1; // 0 means "no ping outstanding"
+        }
+        pingSentNanos = sent;
+        sink.sendPing(ByteBuffer.allocate(Long.BYTES).putLong(0, sent));
+        long ping = sent;
+        scheduler.schedule(() -> checkPong(ping), settings.pongTimeout());
+    }
+
+    /**
+     * Arms the ack timeout for the oldest retained packet, unless it is armed already: it fires
+     * when that packet has waited {@code ack-timeout}, whatever the ping interval. Under the
+     * session's lock, for a session whose client acks.
+     */
+    void armAckTimeoutLocked() {
+        long oldest = acks.oldestSentAtNanos();
+        if (ackTimeoutArmed || oldest < 0 || state.get() != State.OPEN) {
+            return;
+        }
+        ackTimeoutArmed = true;
+        long wait = oldest + settings.ackTimeout().toNanos() - scheduler.nanoTime();
+        ackTimeout = scheduler.schedule(this::ackTimeoutFired, Duration.ofNanos(Math.max(0, wait)));
+    }
+
+    private void ackTimeoutFired() {
+        Session session = this.session;
+        boolean timedOut;
+        session.lock.lock();
+        try {
+            ackTimeoutArmed = false;
+            long oldest = acks.oldestSentAtNanos();
+            timedOut = oldest >= 0 && scheduler.nanoTime() - oldest >= settings.ackTimeout().toNanos();
+            if (!timedOut) {
+                armAckTimeoutLocked(); // for the packet that is oldest now, if any
+            }
+        }
+        finally {
+            session.lock.unlock();
+        }
+        if (timedOut) {
             close(CloseCodes.ACK_TIMEOUT, "Packets unacked for " + settings.ackTimeout().toMillis() + " ms");
-            return;
-        }
-        if (pingSentNanos == 0) {
-            pingSentNanos = now;
-            long sent = now;
-            sink.sendPing();
-            scheduler.schedule(() -> checkPong(sent), settings.pongTimeout());
         }
     }
 
@@ -348,9 +399,11 @@ public final class Connection {
         Outbound message = queue.pollFirst();
         if (message != null) {
             ByteBuffer frame = Packets.encode(acks.takeAck(), message.payload);
-            if (!acks.sent(message, scheduler.nanoTime())) {
+            boolean retained = acks.sent(message, scheduler.nanoTime(), session.retainsLocked());
+            if (!retained) {
                 inFlightUntracked = message;
             }
+            session.payloadSentLocked(this, retained);
             return frame;
         }
         if (acks.ackPending()) {
@@ -473,7 +526,12 @@ public final class Connection {
                 session.lock.unlock();
             }
             log.debug("Write to {} failed: {}", remoteAddress(), cause.toString());
-            close(CloseCodes.GOING_AWAY, "Write failed");
+            // The socket broke under us: an abnormal loss (1006), not a close of ours.
+            if (state.getAndSet(State.CLOSED) != State.CLOSED) {
+                closeCode = CloseCodes.ABNORMAL;
+                sink.close(CloseCodes.GOING_AWAY, "Write failed");
+                released(CloseCodes.ABNORMAL, true);
+            }
         }
 
         /** After sendBinary returned: true when the write already completed, so the caller loops on. */

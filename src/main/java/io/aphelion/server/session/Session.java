@@ -14,6 +14,7 @@ import java.util.function.Supplier;
 import io.aphelion.server.observability.TransportMetrics;
 import io.aphelion.server.support.Scheduler;
 import io.aphelion.server.support.Scheduler.Cancellable;
+import io.aphelion.wire.CloseCodes;
 import io.aphelion.wire.InitPacket;
 import io.aphelion.wire.SessionToken;
 
@@ -29,8 +30,14 @@ import io.aphelion.wire.SessionToken;
  * <li>Bounds: unsent and unacked messages count against a byte and a message limit. A volatile
  * message past it is dropped; a reliable one first evicts the queued volatile ones, and if it
  * still does not fit the session ends with {@link SessionEndReason#SEND_BUFFER_OVERFLOW}.</li>
+ * <li>Acking is the session's, not one connection's ({@link Acking}): until the client acks for
+ * the first time on any connection, packets are retained as an acking client's are, so a connection
+ * dropped before its first ack loses nothing; a client that never acks within
+ * {@code non-acking-grace}, or whose unacked packets would overflow the send buffer first, is served
+ * as non-acking (nothing retained, nothing replayed, no ack timeout).</li>
  * <li>Expiry: {@code expiry} after its last connection is lost, the session ends unless a
- * connection resumed it.</li>
+ * connection resumed it. A client that closes the last connection with 1000 has left: the session
+ * ends at once ({@link SessionEndReason#CLOSED_BY_CLIENT}).</li>
  * </ul>
  *
  * <p>Thread-safe. {@link #lock} guards the fields below it and the delivery state of its
@@ -47,6 +54,16 @@ public final class Session {
         DETACHED,
         /** Over; its token no longer resumes it. */
         ENDED
+    }
+
+    /** How the session's client acks (PRODUCT.md "Frames after the handshake"). */
+    enum Acking {
+        /** No ack yet: packets are retained as an acking client's are. */
+        UNDECIDED,
+        /** The client acked on some connection: packets are retained until acked; the ack timeout applies. */
+        ACKING,
+        /** The client did not ack within the grace, or would have overflowed the send buffer first: packets count as delivered once written. */
+        NON_ACKING
     }
 
     /** Outcome of {@link #attach}. */
@@ -82,6 +99,9 @@ public final class Session {
     private int detachGeneration;
     private volatile InetSocketAddress remoteAddress;
     private volatile SessionEndReason endReason;
+    private Acking acking = Acking.UNDECIDED;
+    /** While undecided: the grace that started with the first payload packet sent; NONE when not running. */
+    private Cancellable graceTimer = Cancellable.NONE;
     /** The protocol's own per-session state (for the game: its handle and executor). */
     private volatile Object attachment;
 
@@ -161,7 +181,13 @@ public final class Session {
             if (state == State.ENDED) {
                 return false;
             }
-            if (!reserveLocked(message)) {
+            boolean reserved = reserveLocked(message);
+            if (!reserved && acking == Acking.UNDECIDED && retainedLocked() > 0) {
+                // Its unacked packets would overflow the buffer before it ever acked: a non-acking client.
+                becomeNonAckingLocked();
+                reserved = reserveLocked(message);
+            }
+            if (!reserved) {
                 if (!message.reliable) {
                     metrics.volatileDropped();
                     return false;
@@ -203,6 +229,9 @@ public final class Session {
             if (ack > 0) {
                 long rtt = connection.acks.acked(ack, scheduler.nanoTime(), release);
                 metrics.ackReceived(ack, rtt);
+                if (acking != Acking.ACKING) {
+                    becomeAckingLocked();
+                }
             }
             if (hasPayload) {
                 connection.payloadReceivedLocked();
@@ -213,8 +242,73 @@ public final class Session {
         }
     }
 
-    /** A connection closed: move its undelivered reliable messages on; detach if it was the last. */
-    void connectionLost(Connection connection, int closeCode) {
+    // ---- Acking: guarded by the lock
+
+    /** Whether packets sent now are retained until acked: unless the client is served as non-acking. */
+    boolean retainsLocked() {
+        return acking != Acking.NON_ACKING;
+    }
+
+    /**
+     * A payload packet left on {@code connection}: while undecided it starts the grace; for an
+     * acking client a retained one arms the connection's ack timeout.
+     */
+    void payloadSentLocked(Connection connection, boolean retained) {
+        if (acking == Acking.ACKING) {
+            if (retained) {
+                connection.armAckTimeoutLocked();
+            }
+        }
+        else if (acking == Acking.UNDECIDED && graceTimer == Cancellable.NONE) {
+            graceTimer = scheduler.schedule(this::graceEnded, settings.nonAckingGrace());
+        }
+    }
+
+    private void graceEnded() {
+        lock.lock();
+        try {
+            graceTimer = Cancellable.NONE;
+            // Without a connection the client could not ack: the next packet sent starts a new grace.
+            if (acking == Acking.UNDECIDED && state == State.LIVE) {
+                becomeNonAckingLocked();
+            }
+        }
+        finally {
+            lock.unlock();
+        }
+    }
+
+    private void becomeAckingLocked() {
+        acking = Acking.ACKING;
+        graceTimer.cancel();
+        graceTimer = Cancellable.NONE;
+        for (Connection connection : connections) {
+            connection.armAckTimeoutLocked();
+        }
+    }
+
+    private void becomeNonAckingLocked() {
+        acking = Acking.NON_ACKING;
+        graceTimer.cancel();
+        graceTimer = Cancellable.NONE;
+        for (Connection connection : connections) {
+            connection.acks.forgetRetained(release);
+        }
+    }
+
+    private int retainedLocked() {
+        int retained = 0;
+        for (Connection connection : connections) {
+            retained += connection.acks.retained();
+        }
+        return retained;
+    }
+
+    /**
+     * A connection closed: move its undelivered reliable messages on; detach if it was the last,
+     * or end the session when its client left (closed the last connection itself with 1000).
+     */
+    void connectionLost(Connection connection, int closeCode, boolean closedByClient) {
         Connection target = null;
         ByteBuffer frame = null;
         lock.lock();
@@ -224,6 +318,10 @@ public final class Session {
             }
             ArrayDeque<Outbound> undelivered = connection.takeUndeliveredLocked(this);
             listener.connectionLost(this, connection, closeCode);
+            if (connections.isEmpty() && closedByClient && closeCode == CloseCodes.NORMAL) {
+                endLocked(SessionEndReason.CLOSED_BY_CLIENT);
+                return;
+            }
             if (!undelivered.isEmpty()) {
                 metrics.resent(undelivered.size());
             }
@@ -292,6 +390,7 @@ public final class Session {
         state = State.ENDED;
         endReason = reason;
         expiryTimer.cancel();
+        graceTimer.cancel();
         List<Connection> toClose = new ArrayList<>(connections);
         connections.clear();
         for (Connection connection : toClose) {
@@ -363,11 +462,6 @@ public final class Session {
             metrics.volatileDropped();
             return true;
         });
-    }
-
-    /** When the oldest retained unacked packet on a connection was sent, or -1. */
-    long oldestUnackedNanos(Connection connection) {
-        return locked(connection.acks::oldestSentAtNanos);
     }
 
     /** A token-free id, unique for the life of the process. */

@@ -10,6 +10,12 @@ public enum SessionEndReason {
     /** Its last connection closed and no connection resumed it within {@code aphelion.session.expiry}. */
     EXPIRED(CloseCodes.NORMAL),
 
+    /**
+     * The client left: it closed the session's last connection itself with 1000 (normal closure,
+     * "the purpose has been fulfilled"). A drop, 1001 or any other code keeps the session until expiry.
+     */
+    CLOSED_BY_CLIENT(CloseCodes.NORMAL),
+
     /** The application (or the server for it) closed the session. */
     CLOSED_BY_SERVER(CloseCodes.NORMAL),
 

@@ -53,7 +53,7 @@ public class AphelionWebSocketHandler extends BinaryWebSocketHandler {
 
     @Override
     protected void handlePongMessage(WebSocketSession webSocket, PongMessage message) {
-        connection(webSocket).onPong();
+        connection(webSocket).onPong(message.getPayload());
     }
 
     @Override

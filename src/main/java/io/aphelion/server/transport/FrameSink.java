@@ -18,8 +18,8 @@ public interface FrameSink {
      */
     void sendBinary(ByteBuffer frame, WriteCallback callback);
 
-    /** Sends a websocket ping frame. */
-    void sendPing();
+    /** Sends a websocket ping frame with this payload (at most 125 bytes; the sink copies it). */
+    void sendPing(ByteBuffer payload);
 
     /** Sends a close frame with this code and reason, then closes; harmless when already closed. */
     void close(int code, String reason);

@@ -14,8 +14,6 @@ import org.eclipse.jetty.websocket.api.Session;
  */
 final class JettyFrameSink implements FrameSink {
 
-    private static final ByteBuffer EMPTY = ByteBuffer.allocate(0);
-
     private final Session session;
     private final InetSocketAddress remoteAddress;
 
@@ -40,8 +38,10 @@ final class JettyFrameSink implements FrameSink {
     }
 
     @Override
-    public void sendPing() {
-        session.sendPing(EMPTY.duplicate(), Callback.NOOP);
+    public void sendPing(ByteBuffer payload) {
+        ByteBuffer copy = ByteBuffer.allocate(payload.remaining());
+        copy.put(payload.duplicate()).flip();
+        session.sendPing(copy, Callback.NOOP);
     }
 
     @Override

@@ -293,7 +293,7 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
     public void onPong(ByteBuffer payload) {
         Connection connection = this.connection;
         if (connection != null) {
-            connection.onPong();
+            connection.onPong(payload);
         }
     }
 
@@ -343,8 +343,8 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
     }
 
     @Override
-    public void sendPing() {
-        enqueue(encode(WebSocketProtocol.OPCODE_PING, ByteBuffer.wrap(EMPTY)), null, false);
+    public void sendPing(ByteBuffer payload) {
+        enqueue(encode(WebSocketProtocol.OPCODE_PING, payload.duplicate()), null, false);
     }
 
     @Override

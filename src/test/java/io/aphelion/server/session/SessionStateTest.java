@@ -30,7 +30,7 @@ class SessionStateTest {
 
     private final ManualScheduler scheduler = new ManualScheduler();
     private TransportSettings settings = new TransportSettings(Duration.ofSeconds(10), Duration.ofSeconds(20),
-            Duration.ofSeconds(20), Duration.ofMillis(2), Duration.ofSeconds(30), Duration.ofSeconds(30), 3,
+            Duration.ofSeconds(20), Duration.ofMillis(2), Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofSeconds(30), 3,
             1000, 10);
     private final List<String> events = new ArrayList<>();
     private final List<String> messages = new ArrayList<>();
@@ -114,6 +114,14 @@ class SessionStateTest {
         return payloads;
     }
 
+    /** A connection of a session whose client acked once: its packets are retained until acked. */
+    private Connection ackingConnection(FakeSink sink) {
+        Connection connection = connect(sink, null);
+        connection.session().send("warm".getBytes(), Delivery.RELIABLE);
+        packet(connection, 1, "");
+        return connection;
+    }
+
     private static void packet(Connection connection, int ack, String payload) {
         byte[] bytes = payload.getBytes();
         byte[] frame = new byte[bytes.length + 1];
@@ -175,7 +183,7 @@ class SessionStateTest {
     @Test
     void expiredTokenStartsNewSession() {
         FakeSink first = new FakeSink();
-        connect(first, null).onClosed(1000);
+        connect(first, null).onClosed(1006);
         scheduler.advance(Duration.ofSeconds(30));
         FakeSink second = new FakeSink();
         connect(second, token(first));
@@ -183,7 +191,7 @@ class SessionStateTest {
     }
 
     @Test
-    void connectionPastMaxConnectionsIsRefusedWith4006AndSessionIsUnaffected() {
+    void connectionPastMaxConnectionsIsRefusedWith4100AndSessionIsUnaffected() {
         FakeSink first = new FakeSink();
         Connection connection = connect(first, null);
         connect(new FakeSink(), token(first));
@@ -340,7 +348,7 @@ class SessionStateTest {
     @Test
     void fullBufferDropsVolatileMessages() {
         FakeSink sink = new FakeSink();
-        Connection connection = connect(sink, null);
+        Connection connection = ackingConnection(sink);
         sink.stall();
         Session session = connection.session();
         int accepted = 0;
@@ -355,7 +363,7 @@ class SessionStateTest {
     @Test
     void reliableMessageEvictsQueuedVolatileOnesBeforeOverflowing() {
         FakeSink sink = new FakeSink();
-        Connection connection = connect(sink, null);
+        Connection connection = ackingConnection(sink);
         sink.stall();
         Session session = connection.session();
         for (int i = 0; i < 10; i++) {
@@ -367,9 +375,9 @@ class SessionStateTest {
     }
 
     @Test
-    void reliableOverflowEndsTheSessionWith4007() {
+    void reliableOverflowEndsTheSessionWith4101() {
         FakeSink sink = new FakeSink();
-        Connection connection = connect(sink, null);
+        Connection connection = ackingConnection(sink);
         sink.stall();
         Session session = connection.session();
         boolean last = true;
@@ -387,7 +395,7 @@ class SessionStateTest {
     @Test
     void bufferIsBoundedInBytesToo() {
         FakeSink sink = new FakeSink();
-        Connection connection = connect(sink, null);
+        Connection connection = ackingConnection(sink);
         sink.stall();
         Session session = connection.session();
         assertThat(session.send(new byte[600], Delivery.VOLATILE)).isTrue();
@@ -396,19 +404,35 @@ class SessionStateTest {
     }
 
     @Test
-    void unackedPacketsPastTheAckTimeoutCloseWith4008() {
+    void unackedPacketPastTheAckTimeoutClosesWith4102AtThatMomentWhateverThePingInterval() {
         FakeSink sink = new FakeSink();
-        Connection connection = connect(sink, null);
+        Connection connection = ackingConnection(sink);
         Session session = connection.session();
-        session.send("warm".getBytes(), Delivery.RELIABLE);
-        packet(connection, 1, "");
-        connection.onPong();
+        scheduler.advance(Duration.ofSeconds(5));
         session.send("never acked".getBytes(), Delivery.RELIABLE);
-        // Ticks at 20 s (ping) and 40 s: the packet is 40 s old at the second tick.
-        scheduler.advance(Duration.ofSeconds(20));
-        connection.onPong();
+        // The ping at 20 s (15 s after the send) is answered: liveness is not the question.
+        scheduler.advance(Duration.ofSeconds(15));
+        connection.onPong(sink.lastPing());
+        scheduler.advance(Duration.ofSeconds(15).minus(MS));
         assertThat(sink.closeCode()).isZero();
-        scheduler.advance(Duration.ofSeconds(20));
+        scheduler.advance(MS);
+        assertThat(sink.closeCode()).isEqualTo(CloseCodes.ACK_TIMEOUT);
+    }
+
+    @Test
+    void ackTimeoutFollowsTheOldestUnackedPacketAsAcksArrive() {
+        FakeSink sink = new FakeSink();
+        Connection connection = ackingConnection(sink);
+        Session session = connection.session();
+        session.send("first".getBytes(), Delivery.RELIABLE);
+        scheduler.advance(Duration.ofSeconds(10));
+        session.send("second".getBytes(), Delivery.RELIABLE);
+        scheduler.advance(Duration.ofSeconds(19));
+        packet(connection, 1, ""); // acks "first" at 29 s: "second" is 19 s old
+        connection.onPong(sink.lastPing());
+        scheduler.advance(Duration.ofSeconds(11).minus(MS));
+        assertThat(sink.closeCode()).isZero();
+        scheduler.advance(MS);
         assertThat(sink.closeCode()).isEqualTo(CloseCodes.ACK_TIMEOUT);
     }
 
@@ -423,14 +447,168 @@ class SessionStateTest {
         }
         for (int i = 0; i < 5; i++) {
             scheduler.advance(Duration.ofSeconds(20));
-            connection.onPong();
+            connection.onPong(sink.lastPing());
         }
         assertThat(sink.closeCode()).isZero();
         assertThat(session.bufferedMessages()).isZero();
     }
 
     @Test
-    void missingPongClosesWith4009AtThePongTimeout() {
+    void secondConnectionDroppedBeforeItsFirstAckLosesNothingOfAnAckingSession() {
+        FakeSink a = new FakeSink();
+        Connection first = ackingConnection(a);
+        Session session = first.session();
+        FakeSink b = new FakeSink();
+        Connection second = connect(b, token(a));
+        a.stall(); // a's messages wait unacked: the rest is routed to b, which never acks
+        List<String> sent = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            sent.add("r" + i);
+            session.send(("r" + i).getBytes(), Delivery.RELIABLE);
+        }
+        assertThat(payloads(b)).isNotEmpty();
+
+        second.onClosed(CloseCodes.ABNORMAL);
+        a.completeWrites();
+
+        assertThat(payloads(a)).containsAll(sent);
+    }
+
+    @Test
+    void connectionDroppedBeforeAnyAckOfTheSessionHasItsMessagesReplayedOnResume() {
+        FakeSink a = new FakeSink();
+        Connection connection = connect(a, null);
+        Session session = connection.session();
+        session.send("one".getBytes(), Delivery.RELIABLE);
+        session.send("two".getBytes(), Delivery.RELIABLE);
+        scheduler.advance(Duration.ofSeconds(9));
+        connection.onClosed(CloseCodes.ABNORMAL);
+
+        FakeSink b = new FakeSink();
+        connect(b, token(a));
+
+        assertThat(payloads(b)).containsExactly("one", "two");
+    }
+
+    @Test
+    void sessionThatNeverAcksWithinTheGraceIsServedAsNonAcking() {
+        FakeSink a = new FakeSink();
+        Connection connection = connect(a, null);
+        Session session = connection.session();
+        session.send("one".getBytes(), Delivery.RELIABLE);
+        scheduler.advance(Duration.ofSeconds(10).minus(MS));
+        assertThat(session.bufferedMessages()).as("kept during the grace").isEqualTo(1);
+        scheduler.advance(MS);
+        assertThat(session.bufferedMessages()).as("delivered once written, after the grace").isZero();
+        session.send("two".getBytes(), Delivery.RELIABLE);
+        assertThat(session.bufferedMessages()).isZero();
+        connection.onClosed(CloseCodes.ABNORMAL);
+
+        FakeSink b = new FakeSink();
+        connect(b, token(a));
+
+        assertThat(payloads(b)).as("nothing replayed to a non-acking client").isEmpty();
+        // No ack timeout applies to it either.
+        scheduler.advance(Duration.ofSeconds(100));
+        assertThat(b.closeCode()).isNotEqualTo(CloseCodes.ACK_TIMEOUT);
+    }
+
+    @Test
+    void unackedPacketsThatWouldOverflowBeforeTheFirstAckMakeTheSessionNonAcking() {
+        FakeSink sink = new FakeSink();
+        Connection connection = connect(sink, null);
+        Session session = connection.session();
+        // Buffer of 10 messages; writes complete, nothing is acked.
+        for (int i = 0; i < 25; i++) {
+            assertThat(session.send(("r" + i).getBytes(), Delivery.RELIABLE)).as("send %d", i).isTrue();
+        }
+        assertThat(session.state()).isEqualTo(Session.State.LIVE);
+        assertThat(sink.closeCode()).isZero();
+        assertThat(payloads(sink)).hasSize(25);
+        assertThat(session.bufferedMessages()).isZero();
+    }
+
+    @Test
+    void ackOnAnyConnectionMakesTheWholeSessionAcking() {
+        FakeSink a = new FakeSink();
+        Connection first = connect(a, null);
+        Session session = first.session();
+        FakeSink b = new FakeSink();
+        Connection second = connect(b, token(a));
+        session.send("warm".getBytes(), Delivery.RELIABLE);
+        packet(payloads(a).isEmpty() ? second : first, 1, "");
+        scheduler.advance(Duration.ofSeconds(11)); // past the grace: the session acks, nothing is forgotten
+        a.stall();
+        b.stall();
+        session.send("x".getBytes(), Delivery.RELIABLE);
+        session.send("y".getBytes(), Delivery.RELIABLE);
+        assertThat(session.bufferedMessages()).isEqualTo(2);
+    }
+
+    @Test
+    void clientClosingTheLastConnectionWith1000EndsTheSessionAtOnce() {
+        FakeSink sink = new FakeSink();
+        Connection connection = connect(sink, null);
+        Session session = connection.session();
+        SessionToken token = token(sink);
+
+        connection.onClosed(CloseCodes.NORMAL);
+
+        assertThat(session.state()).isEqualTo(Session.State.ENDED);
+        assertThat(session.endReason()).isEqualTo(SessionEndReason.CLOSED_BY_CLIENT);
+        assertThat(events).containsExactly("started", "added", "lost 1000", "ended CLOSED_BY_CLIENT");
+        assertThat(registry.liveSessions()).isZero();
+        FakeSink again = new FakeSink();
+        connect(again, token);
+        assertThat(token(again)).isNotEqualTo(token);
+    }
+
+    @Test
+    void clientClosingOneOfTwoConnectionsWith1000KeepsTheSession() {
+        FakeSink a = new FakeSink();
+        Connection first = connect(a, null);
+        FakeSink b = new FakeSink();
+        connect(b, token(a));
+
+        first.onClosed(CloseCodes.NORMAL);
+
+        assertThat(first.session().state()).isEqualTo(Session.State.LIVE);
+    }
+
+    @Test
+    void goingAwayOrADropKeepsTheSessionUntilExpiry() {
+        for (int code : new int[] { CloseCodes.GOING_AWAY, CloseCodes.ABNORMAL, CloseCodes.NEW_SESSION_CLOSING_OLD }) {
+            FakeSink sink = new FakeSink();
+            Connection connection = connect(sink, null);
+            connection.onClosed(code);
+            assertThat(connection.session().state()).as("after %d", code).isEqualTo(Session.State.DETACHED);
+        }
+    }
+
+    @Test
+    void serverClosingWith1000DoesNotCountAsTheClientLeaving() {
+        FakeSink sink = new FakeSink();
+        Connection connection = connect(sink, null);
+
+        connection.close(CloseCodes.NORMAL, "server says so");
+        connection.onClosed(CloseCodes.NORMAL); // the client's echo
+
+        assertThat(connection.session().state()).isEqualTo(Session.State.DETACHED);
+    }
+
+    @Test
+    void pongWithAnotherPayloadThanThePingsDoesNotCountForLiveness() {
+        FakeSink sink = new FakeSink();
+        Connection connection = connect(sink, null);
+        scheduler.advance(Duration.ofSeconds(20));
+        connection.onPong(ByteBuffer.allocate(0));
+        connection.onPong(ByteBuffer.wrap(new byte[] { 1, 2, 3, 4, 5, 6, 7, 8 }));
+        scheduler.advance(Duration.ofSeconds(20));
+        assertThat(sink.closeCode()).isEqualTo(CloseCodes.PONG_TIMEOUT);
+    }
+
+    @Test
+    void missingPongClosesWith4103AtThePongTimeout() {
         FakeSink sink = new FakeSink();
         connect(sink, null);
         scheduler.advance(Duration.ofSeconds(20));
@@ -447,7 +625,7 @@ class SessionStateTest {
         Connection connection = connect(sink, null);
         for (int i = 0; i < 10; i++) {
             scheduler.advance(Duration.ofSeconds(20));
-            connection.onPong();
+            connection.onPong(sink.lastPing());
         }
         assertThat(sink.closeCode()).isZero();
         assertThat(sink.pings()).isEqualTo(10);

@@ -17,6 +17,7 @@ public final class FakeSink implements FrameSink {
     private final List<WriteCallback> stalled = new ArrayList<>();
     private boolean stall;
     private int pings;
+    private byte[] lastPing;
     private int closeCode;
     private String closeReason;
 
@@ -38,8 +39,15 @@ public final class FakeSink implements FrameSink {
     }
 
     @Override
-    public synchronized void sendPing() {
+    public synchronized void sendPing(ByteBuffer payload) {
         pings++;
+        lastPing = new byte[payload.remaining()];
+        payload.duplicate().get(lastPing);
+    }
+
+    /** The payload of the last ping sent (what a pong must echo), or null before any. */
+    public synchronized ByteBuffer lastPing() {
+        return lastPing == null ? null : ByteBuffer.wrap(lastPing);
     }
 
     @Override

@@ -77,7 +77,7 @@ class JettyWebSocketTest {
 
     private final ManualScheduler scheduler = new ManualScheduler();
     private final TransportSettings settings = new TransportSettings(Duration.ofSeconds(10), Duration.ofSeconds(20),
-            Duration.ofSeconds(20), Duration.ofMillis(2), Duration.ofSeconds(30), Duration.ofSeconds(30), 3,
+            Duration.ofSeconds(20), Duration.ofMillis(2), Duration.ofSeconds(30), Duration.ofSeconds(10), Duration.ofSeconds(30), 3,
             1_000_000, 1000);
     private final SessionRegistry registry = new SessionRegistry(scheduler, settings, TransportMetrics.NONE);
 
@@ -440,7 +440,7 @@ class JettyWebSocketTest {
         RecordingCallback late = new RecordingCallback();
 
         webSocket.sendBinary(ByteBuffer.wrap(new byte[] {1}), late);
-        webSocket.sendPing();
+        webSocket.sendPing(ByteBuffer.allocate(0));
         receive(clientFrame(PING, bytes("late")));
 
         assertThat(late.state()).isEqualTo("failed");

@@ -28,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * it holds. Chat from a session without a nickname is ignored.</li>
  * <li>{@code connection_ready} and {@code command}: accepted, nothing to do in a lobby.</li>
  * </ul>
- * A nickname is freed when its session ends. Thread-safe. Runs on the game pool
+ * A nickname is freed when its session ends. A nickname held by a session that has no connection
+ * left (waiting to be resumed or to expire) goes to a new player who asks for it, and that old
+ * session ends: a player who dropped and logs in again is not told "nickname in use". Thread-safe. Runs on the game pool
  * ({@link #mayBlock()} stays true): a chat message is sent to every player, work that grows with
  * the number of players and does not belong on a socket's reading thread.
  */
@@ -89,9 +91,22 @@ public class LobbyGameMessageService implements GameMessageService {
             return response(AuthenticateResponse.Error.INVALID_NICKNAME, "A nickname starts with a letter, then letters, "
                     + "digits, -[]\\`^{}_ or space, at most " + Nicknames.MAX_LENGTH + " characters");
         }
-        Long holder = nicknames.putIfAbsent(Nicknames.canonical(nickname), session.id());
-        if (holder != null) {
-            return response(AuthenticateResponse.Error.NICKNAME_IN_USE, "Nickname in use");
+        String key = Nicknames.canonical(nickname);
+        Long holder;
+        while ((holder = nicknames.putIfAbsent(key, session.id())) != null) {
+            GameSession held = sessions.find(holder).orElse(null);
+            if (held != null && held.connectionCount() > 0) {
+                return response(AuthenticateResponse.Error.NICKNAME_IN_USE, "Nickname in use");
+            }
+            // Held by a session without a connection (or by one that just ended): it is ours.
+            if (nicknames.replace(key, holder, session.id())) {
+                if (held != null) {
+                    log.info("Session {} takes nickname {} from session {}, which had no connection left",
+                            session.id(), nickname, holder);
+                    held.close("Nickname taken by a new session");
+                }
+                break;
+            }
         }
         session.attachment(new Player(nickname));
         log.info("Session {} authenticated as {}", session.id(), nickname);

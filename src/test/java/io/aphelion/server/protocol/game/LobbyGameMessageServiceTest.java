@@ -43,6 +43,8 @@ class LobbyGameMessageServiceTest extends ServerTestSupport {
     /** Field numbers as the original clients read them (PRODUCT.md "Protocol 2"). */
     private static final int S2C_AUTHENTICATE_RESPONSE = 101;
     private static final int S2C_TIME_RESPONSE = 102;
+    private static final int S2C_LOCAL_CHAT_MESSAGE = 200;
+    private static final int CHAT_MESSAGE = 2;
     private static final int ERROR = 1;
     private static final int CLIENT_TIME = 1;
     private static final int SERVER_TIME = 2;
@@ -274,6 +276,55 @@ class LobbyGameMessageServiceTest extends ServerTestSupport {
 
         await().atMost(WAIT).until(() -> !chats(holder.listener).isEmpty());
         assertThat(chats(holder.listener)).containsExactly(chatMessage(name, "marker"));
+    }
+
+    @Test
+    void emptyChatLineIsBroadcastWithItsMessageFieldOnTheWire() {
+        Player player = newPlayer();
+        assertThat(player.authenticate(uniqueNickname("E")).getError()).isEqualTo(AuthenticateResponse.Error.OK);
+
+        player.connection.send(chat(""));
+
+        // The original client marks `message` required and drops a packet without it.
+        UnknownFieldSet message = rawEmbedded(player.listener.next(WAIT), S2C_LOCAL_CHAT_MESSAGE);
+        assertThat(message.hasField(CHAT_MESSAGE)).as("field 2 (message) present in %s", message).isTrue();
+        assertThat(message.getField(CHAT_MESSAGE).getLengthDelimitedList()).hasSize(1);
+    }
+
+    @Test
+    void nicknameOfASessionWithNoConnectionLeftGoesToTheNewPlayerAndTheOldSessionEnds() {
+        Player old = newPlayer();
+        String name = uniqueNickname("D");
+        assertThat(old.authenticate(name).getError()).isEqualTo(AuthenticateResponse.Error.OK);
+        old.connection.abort(); // dropped: the session waits for a resume until its expiry
+
+        Player again = newPlayer();
+        await().atMost(WAIT).until(() -> again.authenticate(name).getError() == AuthenticateResponse.Error.OK);
+
+        // The old session ended: its token no longer resumes it.
+        AphelionConnection resumed = connect(client, old.connection.token(), new RecordingListener());
+        assertThat(resumed.isNewSession()).isTrue();
+    }
+
+    @Test
+    void nicknameOfASessionThatStillHasAConnectionStaysInUse() {
+        Player holder = newPlayer();
+        String name = uniqueNickname("K");
+        assertThat(holder.authenticate(name).getError()).isEqualTo(AuthenticateResponse.Error.OK);
+
+        assertThat(newPlayer().authenticate(name).getError()).isEqualTo(AuthenticateResponse.Error.NICKNAME_IN_USE);
+        assertThat(holder.connection.isOpen()).isTrue();
+    }
+
+    @Test
+    void playerWhoQuitsWith1000AndLogsInAgainGetsTheNickname() {
+        Player quitter = newPlayer();
+        String name = uniqueNickname("Q");
+        assertThat(quitter.authenticate(name).getError()).isEqualTo(AuthenticateResponse.Error.OK);
+        join(quitter.connection.close(1000, "quit"));
+
+        Player returning = newPlayer();
+        await().atMost(WAIT).until(() -> returning.authenticate(name).getError() == AuthenticateResponse.Error.OK);
     }
 
     private static LocalChatMessage chatMessage(String sender, String message) {
