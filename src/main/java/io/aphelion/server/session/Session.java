@@ -18,6 +18,9 @@ import io.aphelion.wire.CloseCodes;
 import io.aphelion.wire.InitPacket;
 import io.aphelion.wire.SessionToken;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 /**
  * A player session: 1..max-connections connections of one protocol, and the messages on their
  * way to the client (PRODUCT.md "Sessions").
@@ -45,6 +48,8 @@ import io.aphelion.wire.SessionToken;
  * exactly once; listeners only hand them off. Sockets are closed after the lock is released.
  */
 public final class Session {
+
+    private static final Logger log = LoggerFactory.getLogger(Session.class);
 
     /** Where a session is in its life. */
     public enum State {
@@ -142,13 +147,13 @@ public final class Session {
             pending.clear();
             if (result == Attach.NEW) {
                 metrics.sessionStarted(protocol);
-                listener.sessionStarted(this);
+                tell("sessionStarted", () -> listener.sessionStarted(this));
             }
             else if (result == Attach.RESUMED) {
                 metrics.sessionResumed(protocol);
-                listener.sessionResumed(this, connection);
+                tell("sessionResumed", () -> listener.sessionResumed(this, connection));
             }
-            listener.connectionAdded(this, connection);
+            tell("connectionAdded", () -> listener.connectionAdded(this, connection));
             return result;
         }
         finally {
@@ -317,7 +322,7 @@ public final class Session {
                 return;
             }
             ArrayDeque<Outbound> undelivered = connection.takeUndeliveredLocked(this);
-            listener.connectionLost(this, connection, closeCode);
+            tell("connectionLost", () -> listener.connectionLost(this, connection, closeCode));
             if (connections.isEmpty() && closedByClient && closeCode == CloseCodes.NORMAL) {
                 endLocked(SessionEndReason.CLOSED_BY_CLIENT);
                 return;
@@ -401,8 +406,22 @@ public final class Session {
         bufferedMessages = 0;
         book.ended(this);
         metrics.sessionEnded(protocol, reason);
-        listener.sessionEnded(this, reason);
+        tell("sessionEnded", () -> listener.sessionEnded(this, reason));
         return toClose;
+    }
+
+    /**
+     * Calls the listener under the lock. Whatever it throws (an Error too) is logged and goes no
+     * further: the session's own bookkeeping (routing, expiry, the registry) always completes, so
+     * a failing protocol never leaves a session without connections and without an expiry.
+     */
+    private void tell(String event, Runnable call) {
+        try {
+            call.run();
+        }
+        catch (Throwable ex) {
+            log.error("Protocol {} failed in {} of session {}", protocol, event, id, ex);
+        }
     }
 
     private static void closeAll(List<Connection> connections, SessionEndReason reason, String description) {

@@ -608,6 +608,46 @@ class SessionStateTest {
     }
 
     @Test
+    void listenerThrowingAnErrorNeverLeavesASessionWithoutConnectionsAndWithoutExpiry() {
+        SessionListener broken = new SessionListener() {
+            @Override
+            public Object decode(ByteBuffer payload) {
+                return "x";
+            }
+
+            @Override
+            public void onMessage(Session session, Connection connection, Object message) {
+                throw new NoClassDefFoundError("io/example/Missing");
+            }
+
+            @Override
+            public void sessionStarted(Session session) {
+                throw new NoClassDefFoundError("io/example/Missing");
+            }
+
+            @Override
+            public void connectionLost(Session session, Connection connection, int closeCode) {
+                throw new IllegalStateException("no handle");
+            }
+        };
+        registry = new SessionRegistry(scheduler, settings, TransportMetrics.NONE);
+        handshake = new HandshakeService(registry, Map.of(WireFormat.PROTOCOL_GAME, new ServedProtocol(1, 3, broken)));
+        FakeSink sink = new FakeSink();
+        Connection connection = connect(sink, null);
+        assertThat(token(sink)).as("the session exists despite its listener").isNotNull();
+
+        packet(connection, 0, "boom");
+
+        assertThat(sink.closeCode()).isEqualTo(CloseCodes.INTERNAL_ERROR);
+        Session session = connection.session();
+        assertThat(session.state()).isEqualTo(Session.State.DETACHED);
+        scheduler.advance(Duration.ofSeconds(30));
+        assertThat(session.state()).isEqualTo(Session.State.ENDED);
+        assertThat(registry.liveSessions()).isZero();
+        assertThat(registry.connectedSessions(WireFormat.PROTOCOL_GAME)).isZero();
+    }
+
+    @Test
     void missingPongClosesWith4103AtThePongTimeout() {
         FakeSink sink = new FakeSink();
         connect(sink, null);

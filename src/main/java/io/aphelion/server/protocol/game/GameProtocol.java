@@ -54,7 +54,7 @@ public final class GameProtocol implements SessionListener {
             try {
                 service.onMessage(handle, (C2S) message);
             }
-            catch (RuntimeException ex) {
+            catch (Throwable ex) {
                 log.error("GameMessageService failed on a message of session {}", session.id(), ex);
             }
             finally {
@@ -108,7 +108,7 @@ public final class GameProtocol implements SessionListener {
             try {
                 call.run();
             }
-            catch (RuntimeException ex) {
+            catch (Throwable ex) {
                 log.error("GameMessageService.{} failed for session {}", name, handle.id(), ex);
             }
         });
