@@ -57,7 +57,8 @@ public class AphelionAutoConfiguration {
         AphelionProperties.Session session = properties.getSession();
         return new TransportSettings(ws.getInitTimeout(), ws.getPingInterval(), ws.getPongTimeout(),
                 ws.getAckDelay(), session.getAckTimeout(), session.getNonAckingGrace(), session.getExpiry(), session.getMaxConnections(),
-                session.getSendBuffer().getMaxBytes().toBytes(), session.getSendBuffer().getMaxMessages());
+                session.getSendBuffer().getMaxBytes().toBytes(), session.getSendBuffer().getMaxMessages(),
+                new TransportSettings.RateLimit(ws.getRateLimit().getMessagesPerSecond(), ws.getRateLimit().getBurst()));
     }
 
     @Bean

@@ -57,8 +57,8 @@ public class AphelionProperties implements Validator {
         private String path = "/aphelion";
 
         /**
-         * Time from the websocket upgrade to a complete init packet. Past it, the connection is
-         * closed with 4004.
+         * Time from the TCP accept to a complete init packet. Past it, the websocket is closed with
+         * 4004; an HTTP request whose headers have not all arrived by then is closed too.
          */
         private Duration initTimeout = Duration.ofSeconds(10);
 
@@ -109,6 +109,8 @@ public class AphelionProperties implements Validator {
          * servlet filters (Spring Security, say) must see the upgrade. Same protocol behaviour.
          */
         private Engine engine = Engine.NATIVE;
+
+        private final RateLimit rateLimit = new RateLimit();
 
         public String getPath() {
             return path;
@@ -174,6 +176,10 @@ public class AphelionProperties implements Validator {
             this.trustedProxies = trustedProxies;
         }
 
+        public RateLimit getRateLimit() {
+            return rateLimit;
+        }
+
         public Engine getEngine() {
             return engine;
         }
@@ -184,6 +190,35 @@ public class AphelionProperties implements Validator {
     }
 
     /** The websocket implementations of {@code aphelion.websocket.engine}. */
+    /**
+     * Frames one connection may send (a token bucket, per connection, for every protocol): data
+     * frames and websocket pings after the init packet. Past it the connection is closed with 4104.
+     */
+    public static class RateLimit {
+
+        /** Sustained frames per second one connection may send; 0 turns the limit off. */
+        private int messagesPerSecond = 1000;
+
+        /** Frames one connection may send at once, on top of the sustained rate, after a quiet period. */
+        private int burst = 1000;
+
+        public int getMessagesPerSecond() {
+            return messagesPerSecond;
+        }
+
+        public void setMessagesPerSecond(int messagesPerSecond) {
+            this.messagesPerSecond = messagesPerSecond;
+        }
+
+        public int getBurst() {
+            return burst;
+        }
+
+        public void setBurst(int burst) {
+            this.burst = burst;
+        }
+    }
+
     public enum Engine {
         /** Spring's websocket handler, upgraded through the servlet container. */
         SERVLET,
@@ -410,6 +445,12 @@ public class AphelionProperties implements Validator {
         if (ws.getMaxMessageSize() == null || ws.getMaxMessageSize().toBytes() < 2
                 || ws.getMaxMessageSize().toBytes() > Integer.MAX_VALUE) {
             reject(errors, "websocket.max-message-size", "must be between 2B and 2GB");
+        }
+        if (ws.getRateLimit().getMessagesPerSecond() < 0 || ws.getRateLimit().getMessagesPerSecond() > 1_000_000_000) {
+            reject(errors, "websocket.rate-limit.messages-per-second", "must be 0 (no limit) to 1000000000");
+        }
+        if (ws.getRateLimit().getBurst() < 1) {
+            reject(errors, "websocket.rate-limit.burst", "must be at least 1");
         }
         if (ws.getEngine() == null) {
             reject(errors, "websocket.engine", "must be servlet or native");

@@ -1,6 +1,7 @@
 package io.aphelion.server.config;
 
 
+import io.aphelion.server.transport.RequestHeaderDeadline;
 import io.aphelion.server.transport.TcpNoDelayListener;
 
 import org.eclipse.jetty.server.ServerConnector;
@@ -51,13 +52,16 @@ class JettyTransportConfiguration {
     }
 
     @Bean
-    JettyServerCustomizer aphelionJettySocketCustomizer(TcpNoDelayListener tcpNoDelay) {
+    JettyServerCustomizer aphelionJettySocketCustomizer(TcpNoDelayListener tcpNoDelay, AphelionProperties properties) {
         return server -> {
             for (var connector : server.getConnectors()) {
                 if (connector instanceof ServerConnector serverConnector) {
                     serverConnector.setAcceptedTcpNoDelay(true);
                     serverConnector.setAcceptQueueSize(ACCEPT_QUEUE_SIZE);
                     serverConnector.addEventListener(tcpNoDelay);
+                    // Slowloris: the first request's headers must be in within init-timeout of the accept.
+                    serverConnector.addEventListener(new RequestHeaderDeadline(serverConnector.getScheduler(),
+                            properties.getWebsocket().getInitTimeout()));
                 }
             }
         };

@@ -1,5 +1,6 @@
 package io.aphelion.server.config;
 
+import io.aphelion.server.support.Scheduler;
 import io.aphelion.server.transport.AphelionUpgradeConnectionFactory;
 import io.aphelion.server.transport.AphelionUpgradeHandler;
 import io.aphelion.server.transport.ConnectionFactory;
@@ -29,13 +30,13 @@ class NativeWebSocketEndpointConfiguration {
 
     @Bean
     JettyServerCustomizer aphelionNativeWebSocketEndpoint(AphelionProperties properties, ConnectionFactory connections,
-            OpenWebSockets openWebSockets) {
+            OpenWebSockets openWebSockets, Scheduler scheduler) {
         AphelionProperties.Websocket ws = properties.getWebsocket();
         return server -> {
             String path = contextPathPrefix(server.getDescendant(ContextHandler.class)) + ws.getPath();
             AphelionUpgradeHandler upgrade = new AphelionUpgradeHandler(path, connections, openWebSockets,
                     TrustedProxies.parse(ws.getTrustedProxies()), ws.getAllowedOrigins(),
-                    ws.getMaxMessageSize().toBytes(), AphelionAutoConfiguration.websocketIdleTimeout(ws));
+                    ws.getMaxMessageSize().toBytes(), AphelionAutoConfiguration.websocketIdleTimeout(ws), scheduler);
             upgrade.setHandler(server.getHandler());
             server.setHandler(upgrade);
             for (Connector connector : server.getConnectors()) {

@@ -88,6 +88,10 @@ public final class Connection {
     /** Whether {@link #ackTimeout} is armed. */
     private boolean ackTimeoutArmed;
 
+    // Inbound rate limit (GCRA form of a token bucket), reading thread only.
+    /** The time at which the bucket is full again; at most {@code burst} intervals ahead of now. */
+    private long rateFullAtNanos;
+
     public Connection(FrameSink sink, Handshake handshake, Scheduler scheduler, TransportSettings settings,
             TransportMetrics metrics, AckFlusher ackFlusher) {
         this.sink = sink;
@@ -100,8 +104,17 @@ public final class Connection {
 
     /** The websocket is open: starts the init timeout. Called once, by the transport. */
     public void opened() {
+        opened(Duration.ZERO);
+    }
+
+    /**
+     * The websocket is open, {@code sinceAccept} after its socket was accepted: the init timeout
+     * runs from the accept, so what the HTTP upgrade took is counted. Called once, by the transport.
+     */
+    public void opened(Duration sinceAccept) {
         metrics.connectionOpened();
-        initTimer = scheduler.schedule(this::initTimedOut, settings.initTimeout());
+        Duration left = settings.initTimeout().minus(sinceAccept);
+        initTimer = scheduler.schedule(this::initTimedOut, left.isNegative() ? Duration.ZERO : left);
     }
 
     /** A binary frame arrived (container thread). Any violation closes the connection with its code. */
@@ -110,7 +123,11 @@ public final class Connection {
             metrics.frameReceived(frame.remaining());
             switch (state.get()) {
                 case AWAITING_INIT -> onInit(frame);
-                case OPEN -> onPacket(frame);
+                case OPEN -> {
+                    if (withinRate()) {
+                        onPacket(frame);
+                    }
+                }
                 case CLOSED -> { }
             }
         }
@@ -125,6 +142,34 @@ public final class Connection {
                     session == null ? "none yet" : session.id(), ex);
             close(CloseCodes.INTERNAL_ERROR, "Internal error");
         }
+    }
+
+    /** A websocket ping arrived (the engine answers it); it counts against the rate limit like a packet. */
+    public void onPing() {
+        if (state.get() == State.OPEN) {
+            withinRate();
+        }
+    }
+
+    /**
+     * Takes one frame from the rate limit's bucket; when it is empty, closes with 4104 and returns
+     * false. Reading thread only.
+     */
+    private boolean withinRate() {
+        TransportSettings.RateLimit limit = settings.rateLimit();
+        if (!limit.enabled()) {
+            return true;
+        }
+        long now = scheduler.nanoTime();
+        long interval = limit.intervalNanos();
+        long fullAt = Math.max(rateFullAtNanos, now) + interval;
+        if (fullAt - now > interval * limit.burst()) {
+            close(CloseCodes.RATE_LIMITED, "More than " + limit.perSecond() + " frames per second (burst "
+                    + limit.burst() + ")");
+            return false;
+        }
+        rateFullAtNanos = fullAt;
+        return true;
     }
 
     /** A text frame arrived: the transport is binary only. */

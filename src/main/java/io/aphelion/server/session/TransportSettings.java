@@ -17,8 +17,40 @@ import java.time.Duration;
  * @param maxConnections connections per session (4100 past it)
  * @param maxBufferedBytes payload bytes a session may hold unsent or unacked
  * @param maxBufferedMessages messages a session may hold unsent or unacked
+ * @param rateLimit frames a connection may send: a sustained rate with a burst on top (4104 past it)
  */
 public record TransportSettings(Duration initTimeout, Duration pingInterval, Duration pongTimeout,
         Duration ackDelay, Duration ackTimeout, Duration nonAckingGrace, Duration expiry, int maxConnections,
-        long maxBufferedBytes, int maxBufferedMessages) {
+        long maxBufferedBytes, int maxBufferedMessages, RateLimit rateLimit) {
+
+    /** The same, with no inbound rate limit (tests and tools). */
+    public TransportSettings(Duration initTimeout, Duration pingInterval, Duration pongTimeout, Duration ackDelay,
+            Duration ackTimeout, Duration nonAckingGrace, Duration expiry, int maxConnections, long maxBufferedBytes,
+            int maxBufferedMessages) {
+        this(initTimeout, pingInterval, pongTimeout, ackDelay, ackTimeout, nonAckingGrace, expiry, maxConnections,
+                maxBufferedBytes, maxBufferedMessages, RateLimit.NONE);
+    }
+
+    /**
+     * Frames one connection may send after its init packet (data frames and websocket pings): on
+     * average {@code perSecond}, with up to {@code burst} at once on top of an idle period.
+     *
+     * @param perSecond sustained frames per second; 0 turns the limit off
+     * @param burst frames that may arrive at once
+     */
+    public record RateLimit(int perSecond, int burst) {
+
+        /** No limit. */
+        public static final RateLimit NONE = new RateLimit(0, 0);
+
+        /** Whether there is a limit at all. */
+        public boolean enabled() {
+            return perSecond > 0;
+        }
+
+        /** Nanoseconds one frame costs: the bucket's refill interval. */
+        long intervalNanos() {
+            return 1_000_000_000L / perSecond;
+        }
+    }
 }

@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executor;
 
+import io.aphelion.server.support.Scheduler;
 import io.aphelion.server.transport.rfc6455.WebSocketProtocol;
 
 import org.eclipse.jetty.http.HttpFields;
@@ -58,6 +59,7 @@ public final class AphelionUpgradeHandler extends Handler.Wrapper {
 
     private static final Logger log = LoggerFactory.getLogger(AphelionUpgradeHandler.class);
 
+    private final Scheduler timers;
     private final String path;
     private final ConnectionFactory connections;
     private final OpenWebSockets openWebSockets;
@@ -73,8 +75,10 @@ public final class AphelionUpgradeHandler extends Handler.Wrapper {
      * @param idleTimeout how long a silent socket stays open (a backstop behind the server's pings)
      */
     public AphelionUpgradeHandler(String path, ConnectionFactory connections, OpenWebSockets openWebSockets,
-            TrustedProxies trustedProxies, List<String> allowedOriginPatterns, long maxMessageSize, Duration idleTimeout) {
+            TrustedProxies trustedProxies, List<String> allowedOriginPatterns, long maxMessageSize, Duration idleTimeout,
+            Scheduler timers) {
         this.path = path;
+        this.timers = timers;
         this.connections = connections;
         this.openWebSockets = openWebSockets;
         this.trustedProxies = trustedProxies;
@@ -169,7 +173,8 @@ public final class AphelionUpgradeHandler extends Handler.Wrapper {
             HttpFields headers) {
         InetSocketAddress client = trustedProxies.clientSocketAddress(peer,
                 headers.getValuesList(ForwardedClientAddressInterceptor.X_FORWARDED_FOR));
-        return new JettyWebSocket(endPoint, executor, pool, openWebSockets, connections, client, maxMessageSize, idleTimeout);
+        return new JettyWebSocket(endPoint, executor, pool, timers, openWebSockets, connections, client, maxMessageSize,
+                idleTimeout);
     }
 
     private static void putSwitchingHeaders(HttpFields.Mutable answer, String key) {

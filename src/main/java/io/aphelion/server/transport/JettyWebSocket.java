@@ -10,6 +10,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.aphelion.server.session.Connection;
+import io.aphelion.server.support.Scheduler;
 import io.aphelion.server.transport.rfc6455.FrameReader;
 import io.aphelion.server.transport.rfc6455.WebSocketProtocol;
 import io.aphelion.wire.CloseCodes;
@@ -79,6 +80,10 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
     private static final byte[] EMPTY = new byte[0];
 
     private final ByteBufferPool pool;
+    /** For the close handshake's deadline. */
+    private final Scheduler timers;
+    /** Closes the socket {@link #CLOSE_HANDSHAKE_TIMEOUT} after our close frame was queued, whatever arrives meanwhile. */
+    private volatile Scheduler.Cancellable closeDeadline = Scheduler.Cancellable.NONE;
     private final FrameReader reader;
     private final OpenWebSockets openWebSockets;
     private final ConnectionFactory connections;
@@ -116,6 +121,8 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
     private Pending writing;
     /** Frames waiting behind {@link #writing}, oldest first; null while none ever waited. */
     private ArrayDeque<Pending> waiting;
+    /** The latest pong waiting for the writer, written before {@link #waiting}; at most one. */
+    private Pending waitingPong;
     /** A close frame was queued: nothing is written after it. */
     private boolean closeQueued;
     /** The close frame we queued was written. */
@@ -148,10 +155,11 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
     /** Holds the writer while the reading thread corks frames: later frames from other threads wait behind them. */
     private static final Pending CORKED = new Pending(null, null, false);
 
-    JettyWebSocket(EndPoint endPoint, Executor executor, ByteBufferPool pool, OpenWebSockets openWebSockets,
+    JettyWebSocket(EndPoint endPoint, Executor executor, ByteBufferPool pool, Scheduler timers, OpenWebSockets openWebSockets,
             ConnectionFactory connections, InetSocketAddress remoteAddress, int maxMessageSize, Duration idleTimeout) {
         super(endPoint, executor);
         this.pool = pool;
+        this.timers = timers;
         this.openWebSockets = openWebSockets;
         this.connections = connections;
         this.remoteAddress = remoteAddress;
@@ -177,7 +185,8 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
         else {
             Connection opened = connections.create(this);
             connection = opened;
-            opened.opened();
+            // The init timeout counts from the TCP accept, so the HTTP upgrade's own time is part of it.
+            opened.opened(Duration.ofMillis(Math.max(0, System.currentTimeMillis() - getEndPoint().getCreatedTimeStamp())));
         }
         if (input != null) {
             onFillable();
@@ -285,8 +294,12 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
 
     @Override
     public void onPing(ByteBuffer payload) {
+        Connection connection = this.connection;
+        if (connection != null) {
+            connection.onPing();
+        }
         // encode copies the payload at once, while it is still valid.
-        enqueue(encode(WebSocketProtocol.OPCODE_PONG, payload), null, false);
+        enqueue(encode(WebSocketProtocol.OPCODE_PONG, payload), null, false, true);
     }
 
     @Override
@@ -339,12 +352,12 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
 
     @Override
     public void sendBinary(ByteBuffer frame, WriteCallback callback) {
-        enqueue(encode(WebSocketProtocol.OPCODE_BINARY, frame), callback, false);
+        enqueue(encode(WebSocketProtocol.OPCODE_BINARY, frame), callback, false, false);
     }
 
     @Override
     public void sendPing(ByteBuffer payload) {
-        enqueue(encode(WebSocketProtocol.OPCODE_PING, payload.duplicate()), null, false);
+        enqueue(encode(WebSocketProtocol.OPCODE_PING, payload.duplicate()), null, false, false);
     }
 
     @Override
@@ -363,8 +376,12 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
                 return;
             }
         }
+        // A deadline, not an idle timeout: a client that keeps streaming after our close cannot
+        // push it back (its data is read and dropped: the connection is closed). The idle timeout
+        // stays as a backstop for a client that sends nothing.
         getEndPoint().setIdleTimeout(CLOSE_HANDSHAKE_TIMEOUT.toMillis());
-        enqueue(encode(WebSocketProtocol.OPCODE_CLOSE, ByteBuffer.wrap(payload)), null, true);
+        closeDeadline = timers.schedule(() -> getEndPoint().close(), CLOSE_HANDSHAKE_TIMEOUT);
+        enqueue(encode(WebSocketProtocol.OPCODE_CLOSE, ByteBuffer.wrap(payload)), null, true, false);
     }
 
     /** One unmasked final frame in a pooled direct buffer, ready to write. */
@@ -379,7 +396,13 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
         return frame;
     }
 
-    private void enqueue(RetainableByteBuffer frame, WriteCallback callback, boolean close) {
+    /**
+     * @param close the close frame: nothing is written after it
+     * @param pong a pong: while one waits, a newer one takes its place (RFC 6455 5.5.3 lets an
+     *        endpoint answer only the latest ping), so a client that pings and never reads holds
+     *        at most one pong here
+     */
+    private void enqueue(RetainableByteBuffer frame, WriteCallback callback, boolean close, boolean pong) {
         if (corkedBy == Thread.currentThread()) {
             if (!close && cork(frame)) {
                 // Accepted into this batch's write, as a socket accepts bytes into its buffer.
@@ -392,6 +415,7 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
         }
         Pending pending = new Pending(frame, callback, close);
         boolean refused = false;
+        Pending replaced = null;
         synchronized (writeLock) {
             if (closeQueued || readState.get() == CLOSED) {
                 refused = true;
@@ -399,14 +423,28 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
             else {
                 closeQueued = close;
                 if (writing != null) {
-                    if (waiting == null) {
-                        waiting = new ArrayDeque<>(2);
+                    if (pong) {
+                        replaced = waitingPong;
+                        waitingPong = pending;
                     }
-                    waiting.addLast(pending);
-                    return;
+                    else {
+                        if (waiting == null) {
+                            waiting = new ArrayDeque<>(2);
+                        }
+                        waiting.addLast(pending);
+                    }
+                    pending = null;
                 }
-                writing = pending;
+                else {
+                    writing = pending;
+                }
             }
+        }
+        if (replaced != null) {
+            replaced.frame.release();
+        }
+        if (pending == null && !refused) {
+            return;
         }
         if (refused) {
             frame.release();
@@ -485,7 +523,13 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
         boolean closeSocket = false;
         synchronized (writeLock) {
             done = writing;
-            next = waiting == null ? null : waiting.pollFirst();
+            next = waitingPong;
+            if (next != null) {
+                waitingPong = null;
+            }
+            else if (waiting != null) {
+                next = waiting.pollFirst();
+            }
             writing = next;
             if (done.close) {
                 closeWritten = true;
@@ -519,6 +563,10 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
                 failed.add(writing);
             }
             writing = null;
+            if (waitingPong != null) {
+                failed.add(waitingPong);
+                waitingPong = null;
+            }
             if (waiting != null) {
                 failed.addAll(waiting);
                 waiting.clear();
@@ -564,6 +612,7 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
     @Override
     public void onClose(Throwable cause) {
         super.onClose(cause);
+        closeDeadline.cancel();
         int previous = readState.getAndSet(CLOSED);
         if (previous == CLOSED) {
             return;

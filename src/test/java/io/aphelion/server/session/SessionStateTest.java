@@ -141,6 +141,70 @@ class SessionStateTest {
     }
 
     @Test
+    void initTimeoutCountsFromTheAcceptSoTheUpgradesOwnTimeIsPartOfIt() {
+        FakeSink sink = new FakeSink();
+        start();
+        Connection connection = new Connection(sink, handshake, scheduler, settings, TransportMetrics.NONE, ackFlusher);
+        connection.opened(Duration.ofSeconds(9)); // the HTTP upgrade took 9 of the 10 s
+        scheduler.advance(Duration.ofSeconds(1).minus(MS));
+        assertThat(sink.closeCode()).isZero();
+        scheduler.advance(MS);
+        assertThat(sink.closeCode()).isEqualTo(CloseCodes.INIT_TIMEOUT);
+    }
+
+    @Test
+    void framesPastTheBurstAtOnceCloseWith4104AndTheSessionLivesOn() {
+        settings = rateLimited(10, 5);
+        FakeSink sink = new FakeSink();
+        Connection connection = connect(sink, null);
+        for (int i = 0; i < 5; i++) {
+            packet(connection, 0, "m" + i);
+        }
+        assertThat(sink.closeCode()).isZero();
+
+        packet(connection, 0, "one too many");
+
+        assertThat(sink.closeCode()).isEqualTo(CloseCodes.RATE_LIMITED);
+        assertThat(messages).containsExactly("m0", "m1", "m2", "m3", "m4");
+        assertThat(connection.session().state()).isEqualTo(Session.State.DETACHED);
+    }
+
+    @Test
+    void framesAtTheSustainedRateAreNeverLimited() {
+        settings = rateLimited(10, 5);
+        FakeSink sink = new FakeSink();
+        Connection connection = connect(sink, null);
+        for (int i = 0; i < 200; i++) {
+            packet(connection, 0, "m" + i);
+            connection.onPing();
+            scheduler.advance(Duration.ofMillis(200)); // 2 frames per 200 ms: the rate
+            if (sink.lastPing() != null) {
+                connection.onPong(sink.lastPing());
+            }
+        }
+        assertThat(sink.closeCode()).isZero();
+        assertThat(messages).hasSize(200);
+    }
+
+    @Test
+    void websocketPingsCountAgainstTheRateLimit() {
+        settings = rateLimited(10, 5);
+        FakeSink sink = new FakeSink();
+        Connection connection = connect(sink, null);
+        for (int i = 0; i < 6; i++) {
+            connection.onPing();
+        }
+        assertThat(sink.closeCode()).isEqualTo(CloseCodes.RATE_LIMITED);
+    }
+
+    private TransportSettings rateLimited(int perSecond, int burst) {
+        return new TransportSettings(settings.initTimeout(), settings.pingInterval(), settings.pongTimeout(),
+                settings.ackDelay(), settings.ackTimeout(), settings.nonAckingGrace(), settings.expiry(),
+                settings.maxConnections(), settings.maxBufferedBytes(), settings.maxBufferedMessages(),
+                new TransportSettings.RateLimit(perSecond, burst));
+    }
+
+    @Test
     void initPacketInTimeCancelsTheInitTimeout() {
         FakeSink sink = new FakeSink();
         connect(sink, null);

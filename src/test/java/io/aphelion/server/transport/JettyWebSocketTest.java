@@ -265,6 +265,23 @@ class JettyWebSocketTest {
         assertThat(endPoint.isOpen()).isTrue();
     }
 
+    @Test
+    void aClientThatPingsAndNeverReadsHoldsAtMostOnePongAndGetsTheLatest() {
+        open();
+        endPoint.stall();
+        for (int i = 0; i < 100; i++) {
+            receive(clientFrame(PING, bytes("p" + i)));
+        }
+
+        endPoint.resume();
+
+        List<Frame> frames = takeFrames();
+        assertThat(frames).extracting(Frame::opcode).containsOnly(PONG);
+        assertThat(frames).as("the pong in flight, then only the latest").hasSizeLessThanOrEqualTo(2);
+        assertThat(text(frames.get(frames.size() - 1).payload())).isEqualTo("p99");
+        assertThat(pool.getLeaks()).as("replaced pongs went back to the pool: %s", pool.dumpLeaks()).isEmpty();
+    }
+
     // ---- 4, 5. Close handshake
 
     @Test
@@ -372,6 +389,23 @@ class JettyWebSocketTest {
         assertThat(frames).extracting(Frame::opcode).containsExactly(BINARY, CLOSE);
         assertThat(frames.get(1).closeCode()).isEqualTo(1002);
         assertThat(endPoint.isOpen()).as("closed without waiting for the client").isFalse();
+    }
+
+    @Test
+    void aClientThatKeepsStreamingAfterOurCloseCannotPushTheCloseDeadlineBack() {
+        openSession(WireFormat.PROTOCOL_PING);
+        receive(clientFrame(TEXT, bytes("hello")));
+        assertThat(takeFrames()).extracting(Frame::closeCode).containsExactly(1003);
+
+        for (int i = 0; i < 49; i++) {
+            scheduler.advance(Duration.ofMillis(100));
+            receive(clientFrame(BINARY, repeat('x', 1000)));
+        }
+        assertThat(endPoint.isOpen()).as("4.9 s after our close").isTrue();
+        scheduler.advance(Duration.ofMillis(100));
+
+        assertThat(endPoint.isOpen()).as("closed at the close handshake's deadline").isFalse();
+        assertThat(takeBytes()).as("nothing answered after our close").isEmpty();
     }
 
     @Test
@@ -601,7 +635,7 @@ class JettyWebSocketTest {
     // ---- Driving the websocket
 
     private JettyWebSocket newWebSocket(Duration idleTimeout) {
-        return new JettyWebSocket(endPoint, executor, pool, openWebSockets, connectionFactory, CLIENT, MAX_MESSAGE_SIZE,
+        return new JettyWebSocket(endPoint, executor, pool, scheduler, openWebSockets, connectionFactory, CLIENT, MAX_MESSAGE_SIZE,
                 idleTimeout);
     }
 
