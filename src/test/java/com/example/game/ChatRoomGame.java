@@ -26,12 +26,12 @@ public class ChatRoomGame implements GameMessageService {
     }
 
     @Override
-    public void sessionStarted(GameSession session) {
+    public void sessionStarted(GameSession<S2C> session) {
         session.attachment("guest-" + session.id());
     }
 
     @Override
-    public void onMessage(GameSession session, C2S message) {
+    public void onMessage(GameSession<S2C> session, C2S message) {
         message.getAuthenticateList().forEach(auth -> {
             session.attachment(auth.getNickname());
             session.send(S2C.newBuilder()
@@ -48,7 +48,7 @@ public class ChatRoomGame implements GameMessageService {
     }
 
     @Override
-    public void sessionEnded(GameSession session, SessionEndReason reason) {
+    public void sessionEnded(GameSession<S2C> session, SessionEndReason reason) {
         sessions.broadcast(say("server", session.attachment() + " left (" + reason + ")"));
     }
 

@@ -1,7 +1,7 @@
 package io.aphelion.server.config;
 
 import java.time.Duration;
-import java.util.Map;
+import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -9,9 +9,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.aphelion.server.handshake.HandshakeService;
-import io.aphelion.server.handshake.HandshakeService.ServedProtocol;
+import io.aphelion.server.handshake.ServedProtocol;
 import io.aphelion.server.observability.TransportMetrics;
 import io.aphelion.server.protocol.game.GameMessageService;
+import io.aphelion.server.protocol.game.GameService;
 import io.aphelion.server.protocol.game.GameProtocol;
 import io.aphelion.server.protocol.game.GameSessions;
 import io.aphelion.server.protocol.game.LobbyGameMessageService;
@@ -28,6 +29,7 @@ import io.aphelion.server.transport.OpenWebSockets;
 import io.aphelion.wire.WireFormat;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
@@ -36,7 +38,7 @@ import org.springframework.context.annotation.Import;
 
 /**
  * Wires the Aphelion transport. Every bean backs off when the application declares its own,
- * above all {@link GameMessageService}.
+ * above all the game ({@link GameService}, or {@link GameMessageService} over game.proto).
  */
 @AutoConfiguration
 @EnableConfigurationProperties(AphelionProperties.class)
@@ -74,8 +76,9 @@ public class AphelionAutoConfiguration {
         return new GameSessions(registry);
     }
 
+    /** The default game: a lobby. Any {@link GameService} bean of the application replaces it. */
     @Bean
-    @ConditionalOnMissingBean(GameMessageService.class)
+    @ConditionalOnMissingBean(GameService.class)
     LobbyGameMessageService lobbyGameMessageService(GameSessions sessions, Scheduler scheduler) {
         return new LobbyGameMessageService(sessions, scheduler::nanoTime);
     }
@@ -93,27 +96,45 @@ public class AphelionAutoConfiguration {
         });
     }
 
+    /** Protocol 1 (ping), served by the server itself. */
+    @Bean
+    @ConditionalOnMissingBean(name = "aphelionPingProtocol")
+    ServedProtocol aphelionPingProtocol(AphelionProperties properties, SessionRegistry registry, Scheduler scheduler) {
+        AphelionProperties.VersionRange ping = properties.getProtocols().getPing();
+        return new ServedProtocol(WireFormat.PROTOCOL_PING, ping.getMinVersion(), ping.getMaxVersion(),
+                new PingProtocol(registry, scheduler));
+    }
+
+    /** Protocol 2 (game), handed to the application's {@link GameService} (the lobby by default). */
+    @Bean
+    @ConditionalOnMissingBean(name = "aphelionGameProtocol")
+    ServedProtocol aphelionGameProtocol(AphelionProperties properties, GameService<?, ?> gameService,
+            @Qualifier("aphelionGameExecutor") ExecutorService gameExecutor) {
+        AphelionProperties.VersionRange game = properties.getProtocols().getGame();
+        return new ServedProtocol(WireFormat.PROTOCOL_GAME, game.getMinVersion(), game.getMaxVersion(),
+                new GameProtocol<>(gameService, gameExecutor, properties.getSession().getMaxPendingInbound()));
+    }
+
+    /** Checks init packets against every {@link ServedProtocol} bean. */
     @Bean
     @ConditionalOnMissingBean
-    HandshakeService aphelionHandshakeService(AphelionProperties properties, SessionRegistry registry,
-            Scheduler scheduler, GameMessageService gameMessageService,
-            @org.springframework.beans.factory.annotation.Qualifier("aphelionGameExecutor") ExecutorService gameExecutor) {
-        AphelionProperties.VersionRange ping = properties.getProtocols().getPing();
-        AphelionProperties.VersionRange game = properties.getProtocols().getGame();
-        return new HandshakeService(registry, Map.of(
-                WireFormat.PROTOCOL_PING, new ServedProtocol(ping.getMinVersion(), ping.getMaxVersion(),
-                        new PingProtocol(registry, scheduler)),
-                WireFormat.PROTOCOL_GAME, new ServedProtocol(game.getMinVersion(), game.getMaxVersion(),
-                        new GameProtocol(gameMessageService, gameExecutor, properties.getSession().getMaxPendingInbound()))));
+    HandshakeService aphelionHandshakeService(SessionRegistry registry, List<ServedProtocol> protocols) {
+        return new HandshakeService(registry, protocols);
+    }
+
+    /** Sends the acks that found no outgoing packet to ride on within {@code ack-delay}. */
+    @Bean
+    @ConditionalOnMissingBean
+    AckFlusher aphelionAckFlusher(Scheduler scheduler, TransportSettings settings) {
+        return new AckFlusher(scheduler, settings.ackDelay());
     }
 
     /** Makes the {@link Connection} of each websocket, for either engine. */
     @Bean
     @ConditionalOnMissingBean
     ConnectionFactory aphelionConnectionFactory(HandshakeService handshake, Scheduler scheduler,
-            TransportSettings settings, ObjectProvider<TransportMetrics> metrics) {
+            TransportSettings settings, AckFlusher ackFlusher, ObjectProvider<TransportMetrics> metrics) {
         TransportMetrics reporter = metrics.getIfAvailable(() -> TransportMetrics.NONE);
-        AckFlusher ackFlusher = new AckFlusher(scheduler, settings.ackDelay());
         return sink -> new Connection(sink, handshake, scheduler, settings, reporter, ackFlusher);
     }
 

@@ -1,11 +1,13 @@
 package io.aphelion.server.handshake;
 
+import java.util.Collection;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 
 import io.aphelion.server.session.Connection;
 import io.aphelion.server.session.Handshake;
 import io.aphelion.server.session.Session;
-import io.aphelion.server.session.SessionListener;
 import io.aphelion.server.session.SessionRegistry;
 import io.aphelion.wire.CloseCodes;
 import io.aphelion.wire.InitPacket;
@@ -21,16 +23,28 @@ import io.aphelion.wire.WireFormat;
  */
 public final class HandshakeService implements Handshake {
 
-    /** A served protocol: its versions and the listener its sessions report to. */
-    public record ServedProtocol(int minVersion, int maxVersion, SessionListener listener) {
-    }
-
     private final SessionRegistry registry;
     private final Map<Integer, ServedProtocol> protocols;
 
-    public HandshakeService(SessionRegistry registry, Map<Integer, ServedProtocol> protocols) {
+    /**
+     * @throws IllegalStateException when two of {@code served} have the same id
+     */
+    public HandshakeService(SessionRegistry registry, Collection<ServedProtocol> served) {
         this.registry = registry;
-        this.protocols = Map.copyOf(protocols);
+        Map<Integer, ServedProtocol> byId = new HashMap<>();
+        for (ServedProtocol protocol : served) {
+            ServedProtocol other = byId.putIfAbsent(protocol.id(), protocol);
+            if (other != null) {
+                throw new IllegalStateException("Protocol " + protocol.id() + " is served twice: by "
+                        + other.listener().getClass().getName() + " and by " + protocol.listener().getClass().getName());
+            }
+        }
+        this.protocols = Map.copyOf(byId);
+    }
+
+    /** The protocol served under this id, if any. */
+    public Optional<ServedProtocol> served(int id) {
+        return Optional.ofNullable(protocols.get(id));
     }
 
     @Override

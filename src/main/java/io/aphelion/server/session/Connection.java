@@ -201,13 +201,16 @@ public final class Connection {
     }
 
     private void onPacket(ByteBuffer frame) {
-        Session session = this.session;
+        onPacket(session, session.listener(), frame);
+    }
+
+    private <M> void onPacket(Session session, SessionListener<M> protocol, ByteBuffer frame) {
         int ack = Packets.ack(frame);
         ByteBuffer payload = Packets.payload(frame);
-        Object message = payload.hasRemaining() ? session.listener().decode(payload) : null;
+        M message = payload.hasRemaining() ? protocol.decode(payload) : null;
         session.packetReceived(this, ack, message != null);
         if (message != null) {
-            session.listener().onMessage(session, this, message);
+            protocol.onMessage(session, this, message);
             owePendingAck(session);
         }
     }

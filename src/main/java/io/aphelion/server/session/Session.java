@@ -80,7 +80,7 @@ public final class Session {
     private final SessionToken token;
     private final int protocol;
     private final int version;
-    private final SessionListener listener;
+    private final SessionListener<?> listener;
     private final Scheduler scheduler;
     private final TransportSettings settings;
     private final TransportMetrics metrics;
@@ -110,7 +110,7 @@ public final class Session {
     /** The protocol's own per-session state (for the game: its handle and executor). */
     private volatile Object attachment;
 
-    Session(long id, SessionToken token, int protocol, int version, SessionListener listener, Scheduler scheduler,
+    Session(long id, SessionToken token, int protocol, int version, SessionListener<?> listener, Scheduler scheduler,
             TransportSettings settings, TransportMetrics metrics, SessionRegistry.Book book) {
         this.id = id;
         this.token = token;
@@ -552,7 +552,7 @@ public final class Session {
         }
     }
 
-    SessionListener listener() {
+    SessionListener<?> listener() {
         return listener;
     }
 

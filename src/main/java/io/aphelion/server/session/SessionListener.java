@@ -3,7 +3,8 @@ package io.aphelion.server.session;
 import java.nio.ByteBuffer;
 
 /**
- * What a protocol does with a session: its lifecycle and its messages. One per protocol;
+ * What a protocol does with a session: its lifecycle and its messages ({@code M}, decoded from
+ * payloads). One per protocol;
  * {@link Session}s call it. Lifecycle calls for one session come in order and exactly once each:
  * started, then any of connection added / connection lost / resumed, then ended.
  *
@@ -12,17 +13,17 @@ import java.nio.ByteBuffer;
  * order), on whichever thread caused the event: they must only hand the event off (to an
  * executor), never block or call back into the session.
  */
-public interface SessionListener {
+public interface SessionListener<M> {
 
     /**
      * Decodes a payload of this protocol's {@code C2S}.
      *
      * @throws io.aphelion.wire.ProtocolViolationException with 1007 when it is not a valid message
      */
-    Object decode(ByteBuffer payload);
+    M decode(ByteBuffer payload);
 
     /** A decoded message arrived on {@code connection}. */
-    void onMessage(Session session, Connection connection, Object message);
+    void onMessage(Session session, Connection connection, M message);
 
     default void sessionStarted(Session session) {
     }

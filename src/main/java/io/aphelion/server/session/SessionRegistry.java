@@ -54,7 +54,7 @@ public final class SessionRegistry {
      * @param token the token from the init packet, or null
      * @throws ProtocolViolationException {@link CloseCodes#SESSION_FULL} when the named session is full
      */
-    public Session attach(int protocol, int version, SessionToken token, SessionListener listener,
+    public Session attach(int protocol, int version, SessionToken token, SessionListener<?> listener,
             Connection connection) {
         if (token != null) {
             Session existing = byToken.get(token);

@@ -7,6 +7,12 @@ import io.aphelion.proto.game.C2S;
 import io.aphelion.server.handshake.HandshakeService;
 import io.aphelion.server.protocol.game.GameMessageService;
 import io.aphelion.server.protocol.game.GameSession;
+import io.aphelion.server.protocol.game.GameProtocol;
+import io.aphelion.server.protocol.ping.PingProtocol;
+import io.aphelion.server.handshake.HandshakeService;
+import io.aphelion.server.handshake.ServedProtocol;
+import io.aphelion.server.session.AckFlusher;
+import io.aphelion.wire.WireFormat;
 import io.aphelion.server.protocol.game.GameSessions;
 import io.aphelion.server.protocol.game.LobbyGameMessageService;
 import io.aphelion.server.session.SessionRegistry;
@@ -64,7 +70,39 @@ class AphelionAutoConfigurationTest {
             assertThat(settings.pingInterval()).isEqualTo(Duration.ofSeconds(20));
             assertThat(settings.expiry()).isEqualTo(Duration.ofSeconds(30));
             assertThat(settings.maxConnections()).isEqualTo(8);
+            assertThat(settings.nonAckingGrace()).isEqualTo(Duration.ofSeconds(10));
+            assertThat(settings.rateLimit()).isEqualTo(new TransportSettings.RateLimit(1000, 1000));
         });
+    }
+
+    @Test
+    void eachProtocolIsABeanAndTheHandshakeServesThem() {
+        runner.run(context -> {
+            HandshakeService handshake = context.getBean(HandshakeService.class);
+            assertThat(context.getBean("aphelionPingProtocol", ServedProtocol.class).listener()).isInstanceOf(PingProtocol.class);
+            assertThat(context.getBean("aphelionGameProtocol", ServedProtocol.class).listener()).isInstanceOf(GameProtocol.class);
+            assertThat(handshake.served(WireFormat.PROTOCOL_PING)).isPresent();
+            assertThat(handshake.served(WireFormat.PROTOCOL_GAME)).isPresent();
+            assertThat(handshake.served(3)).isEmpty();
+            assertThat(context).hasSingleBean(AckFlusher.class);
+        });
+    }
+
+    @Test
+    void anApplicationsOwnProtocolBeanIsServedBesideTheBuiltInOnes() {
+        runner.withBean("diceProtocol", ServedProtocol.class, () -> new ServedProtocol(3, 1, 4, new PingProtocol(null, null)))
+                .run(context -> {
+                    HandshakeService handshake = context.getBean(HandshakeService.class);
+                    assertThat(handshake.served(3)).get().extracting(ServedProtocol::maxVersion).isEqualTo(4);
+                    assertThat(handshake.served(WireFormat.PROTOCOL_GAME)).isPresent();
+                });
+    }
+
+    @Test
+    void twoBeansServingOneProtocolIdFailTheStartNamingTheId() {
+        runner.withBean("anotherPing", ServedProtocol.class, () -> new ServedProtocol(1, 1, 1, new PingProtocol(null, null)))
+                .run(context -> assertThat(context).hasFailed().getFailure()
+                        .rootCause().hasMessageContaining("Protocol 1 is served twice"));
     }
 
     @Test

@@ -4,10 +4,9 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 import io.aphelion.server.handshake.HandshakeService;
-import io.aphelion.server.handshake.HandshakeService.ServedProtocol;
+import io.aphelion.server.handshake.ServedProtocol;
 import io.aphelion.server.observability.TransportMetrics;
 import io.aphelion.server.testing.FakeSink;
 import io.aphelion.server.testing.ManualScheduler;
@@ -39,17 +38,17 @@ class SessionStateTest {
     private final AckFlusher ackFlusher = new AckFlusher(scheduler, Duration.ofMillis(2));
 
     /** Records lifecycle events; a payload decodes to its bytes as a string. */
-    private final SessionListener listener = new SessionListener() {
+    private final SessionListener<String> listener = new SessionListener<String>() {
         @Override
-        public Object decode(ByteBuffer payload) {
+        public String decode(ByteBuffer payload) {
             byte[] bytes = new byte[payload.remaining()];
             payload.get(bytes);
             return new String(bytes);
         }
 
         @Override
-        public void onMessage(Session session, Connection connection, Object message) {
-            messages.add((String) message);
+        public void onMessage(Session session, Connection connection, String message) {
+            messages.add(message);
         }
 
         @Override
@@ -80,7 +79,7 @@ class SessionStateTest {
 
     private void start() {
         registry = new SessionRegistry(scheduler, settings, TransportMetrics.NONE);
-        handshake = new HandshakeService(registry, Map.of(WireFormat.PROTOCOL_GAME, new ServedProtocol(1, 3, listener)));
+        handshake = new HandshakeService(registry, List.of(new ServedProtocol(WireFormat.PROTOCOL_GAME, 1, 3, listener)));
     }
 
     private Connection open(FakeSink sink) {
@@ -673,14 +672,14 @@ class SessionStateTest {
 
     @Test
     void listenerThrowingAnErrorNeverLeavesASessionWithoutConnectionsAndWithoutExpiry() {
-        SessionListener broken = new SessionListener() {
+        SessionListener<String> broken = new SessionListener<String>() {
             @Override
-            public Object decode(ByteBuffer payload) {
+            public String decode(ByteBuffer payload) {
                 return "x";
             }
 
             @Override
-            public void onMessage(Session session, Connection connection, Object message) {
+            public void onMessage(Session session, Connection connection, String message) {
                 throw new NoClassDefFoundError("io/example/Missing");
             }
 
@@ -695,7 +694,7 @@ class SessionStateTest {
             }
         };
         registry = new SessionRegistry(scheduler, settings, TransportMetrics.NONE);
-        handshake = new HandshakeService(registry, Map.of(WireFormat.PROTOCOL_GAME, new ServedProtocol(1, 3, broken)));
+        handshake = new HandshakeService(registry, List.of(new ServedProtocol(WireFormat.PROTOCOL_GAME, 1, 3, broken)));
         FakeSink sink = new FakeSink();
         Connection connection = connect(sink, null);
         assertThat(token(sink)).as("the session exists despite its listener").isNotNull();
@@ -752,9 +751,9 @@ class SessionStateTest {
     @Test
     void tokenOfAnotherProtocolStartsANewSession() {
         registry = new SessionRegistry(scheduler, settings, TransportMetrics.NONE);
-        handshake = new HandshakeService(registry, Map.of(
-                WireFormat.PROTOCOL_GAME, new ServedProtocol(1, 1, listener),
-                WireFormat.PROTOCOL_PING, new ServedProtocol(1, 1, listener)));
+        handshake = new HandshakeService(registry, List.of(
+                new ServedProtocol(WireFormat.PROTOCOL_GAME, 1, 1, listener),
+                new ServedProtocol(WireFormat.PROTOCOL_PING, 1, 1, listener)));
         FakeSink game = new FakeSink();
         connect(game, null);
         FakeSink ping = new FakeSink();

@@ -10,7 +10,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
@@ -21,7 +20,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import io.aphelion.proto.ping.C2S;
 import io.aphelion.proto.ping.S2C;
 import io.aphelion.server.handshake.HandshakeService;
-import io.aphelion.server.handshake.HandshakeService.ServedProtocol;
+import io.aphelion.server.handshake.ServedProtocol;
 import io.aphelion.server.observability.TransportMetrics;
 import io.aphelion.server.protocol.ping.PingProtocol;
 import io.aphelion.server.session.AckFlusher;
@@ -85,21 +84,21 @@ class JettyWebSocketTest {
     private volatile GameHandler game = (session, connection, message) -> { };
 
     /** Protocol 2 here: a payload decodes to its bytes as UTF-8, handled by {@link #game}. */
-    private final SessionListener gameListener = new SessionListener() {
+    private final SessionListener<String> gameListener = new SessionListener<String>() {
         @Override
-        public Object decode(ByteBuffer payload) {
+        public String decode(ByteBuffer payload) {
             return StandardCharsets.UTF_8.decode(payload).toString();
         }
 
         @Override
-        public void onMessage(Session session, Connection connection, Object message) {
-            game.onMessage(session, connection, (String) message);
+        public void onMessage(Session session, Connection connection, String message) {
+            game.onMessage(session, connection, message);
         }
     };
 
-    private final HandshakeService handshake = new HandshakeService(registry, Map.of(
-            WireFormat.PROTOCOL_PING, new ServedProtocol(1, 1, new PingProtocol(registry, scheduler)),
-            WireFormat.PROTOCOL_GAME, new ServedProtocol(1, 1, gameListener)));
+    private final HandshakeService handshake = new HandshakeService(registry, List.of(
+            new ServedProtocol(WireFormat.PROTOCOL_PING, 1, 1, new PingProtocol(registry, scheduler)),
+            new ServedProtocol(WireFormat.PROTOCOL_GAME, 1, 1, gameListener)));
     private final AckFlusher ackFlusher = new AckFlusher(scheduler, settings.ackDelay());
     /** Every connection the factory made, in order. */
     private final List<Connection> connections = new CopyOnWriteArrayList<>();

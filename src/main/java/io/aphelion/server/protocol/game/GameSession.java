@@ -4,13 +4,16 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Optional;
 
-import io.aphelion.proto.game.S2C;
+import com.google.protobuf.MessageLite;
 
 /**
  * The application's handle to one game session. Thread-safe: use it from any thread, keep it as
  * long as needed (after the session ended, sends return false).
+ *
+ * @param <S> the game's server-to-client message ({@code game.proto}'s {@code S2C} for a
+ *        {@link GameMessageService})
  */
-public interface GameSession {
+public interface GameSession<S extends MessageLite> {
 
     /** A token-free id, unique in this process: safe to log and to show. */
     long id();
@@ -22,7 +25,7 @@ public interface GameSession {
      * @return false when it was not queued (the session ended, or its send buffer overflowed
      *         and the session ended now)
      */
-    boolean send(S2C message);
+    boolean send(S message);
 
     /**
      * Sends a volatile message: at most once, never re-sent, and dropped first when the client
@@ -30,7 +33,7 @@ public interface GameSession {
      *
      * @return false when it was dropped
      */
-    boolean sendVolatile(S2C message);
+    boolean sendVolatile(S message);
 
     /** Ends the session: its connections are closed with 1000 and this reason. */
     void close(String reason);

@@ -4,7 +4,8 @@ import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 
-import io.aphelion.proto.game.S2C;
+import com.google.protobuf.MessageLite;
+
 import io.aphelion.server.session.Delivery;
 import io.aphelion.server.session.SessionRegistry;
 import io.aphelion.wire.WireFormat;
@@ -23,14 +24,14 @@ public final class GameSessions {
     }
 
     /** A live game session by its id. */
-    public Optional<GameSession> find(long id) {
+    public Optional<GameSession<?>> find(long id) {
         return registry.find(id)
                 .filter(session -> session.protocol() == WireFormat.PROTOCOL_GAME)
-                .map(session -> (GameSession) session.attachment());
+                .map(session -> (GameSession<?>) session.attachment());
     }
 
-    /** Sends a reliable message to every live game session; serializes it once. Returns how many took it. */
-    public int broadcast(S2C message) {
+    /** Sends a reliable message (the game's {@code S2C}) to every live game session; serializes it once. Returns how many took it. */
+    public int broadcast(MessageLite message) {
         return broadcast(message, session -> true, Delivery.RELIABLE);
     }
 
@@ -39,11 +40,11 @@ public final class GameSessions {
      *
      * @return how many sessions queued it
      */
-    public int broadcast(S2C message, Predicate<GameSession> filter, Delivery delivery) {
+    public int broadcast(MessageLite message, Predicate<GameSession<?>> filter, Delivery delivery) {
         byte[] payload = message.toByteArray();
         int[] sent = { 0 };
         registry.forEach(WireFormat.PROTOCOL_GAME, session -> {
-            GameSession handle = (GameSession) session.attachment();
+            GameSession<?> handle = (GameSession<?>) session.attachment();
             if (handle != null && filter.test(handle) && session.send(payload, delivery)) {
                 sent[0]++;
             }
@@ -52,9 +53,9 @@ public final class GameSessions {
     }
 
     /** Calls {@code action} for every live game session. */
-    public void forEach(Consumer<GameSession> action) {
+    public void forEach(Consumer<GameSession<?>> action) {
         registry.forEach(WireFormat.PROTOCOL_GAME, session -> {
-            GameSession handle = (GameSession) session.attachment();
+            GameSession<?> handle = (GameSession<?>) session.attachment();
             if (handle != null) {
                 action.accept(handle);
             }

@@ -57,7 +57,7 @@ public class LobbyGameMessageService implements GameMessageService {
     }
 
     @Override
-    public void onMessage(GameSession session, C2S message) {
+    public void onMessage(GameSession<S2C> session, C2S message) {
         S2C.Builder reply = S2C.newBuilder();
         message.getAuthenticateList().forEach(auth -> reply.addAuthenticateResponse(authenticate(session, auth.getNickname())));
         message.getTimeRequestList().forEach(request -> session.sendVolatile(S2C.newBuilder()
@@ -83,7 +83,7 @@ public class LobbyGameMessageService implements GameMessageService {
         }
     }
 
-    private AuthenticateResponse authenticate(GameSession session, String nickname) {
+    private AuthenticateResponse authenticate(GameSession<S2C> session, String nickname) {
         if (player(session) != null) {
             return response(AuthenticateResponse.Error.ALREADY_AUTHENTICATED, "This session already has a nickname");
         }
@@ -94,7 +94,7 @@ public class LobbyGameMessageService implements GameMessageService {
         String key = Nicknames.canonical(nickname);
         Long holder;
         while ((holder = nicknames.putIfAbsent(key, session.id())) != null) {
-            GameSession held = sessions.find(holder).orElse(null);
+            GameSession<?> held = sessions.find(holder).orElse(null);
             if (held != null && held.connectionCount() > 0) {
                 return response(AuthenticateResponse.Error.NICKNAME_IN_USE, "Nickname in use");
             }
@@ -118,14 +118,14 @@ public class LobbyGameMessageService implements GameMessageService {
     }
 
     @Override
-    public void sessionEnded(GameSession session, SessionEndReason reason) {
+    public void sessionEnded(GameSession<S2C> session, SessionEndReason reason) {
         Player player = player(session);
         if (player != null) {
             nicknames.remove(Nicknames.canonical(player.nickname()), session.id());
         }
     }
 
-    private static Player player(GameSession session) {
+    private static Player player(GameSession<?> session) {
         return session.attachment() instanceof Player player ? player : null;
     }
 }

@@ -4,7 +4,8 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Optional;
 
-import io.aphelion.proto.game.S2C;
+import com.google.protobuf.MessageLite;
+
 import io.aphelion.server.session.Delivery;
 import io.aphelion.server.session.Session;
 import io.aphelion.server.session.SessionEndReason;
@@ -14,7 +15,7 @@ import io.aphelion.server.support.SerialExecutor;
  * The {@link GameSession} of one game session, and the serial executor its service calls run on.
  * Thread-safe.
  */
-final class SessionHandle implements GameSession {
+final class SessionHandle<S extends MessageLite> implements GameSession<S> {
 
     private final Session session;
     final SerialExecutor executor;
@@ -31,12 +32,12 @@ final class SessionHandle implements GameSession {
     }
 
     @Override
-    public boolean send(S2C message) {
+    public boolean send(S message) {
         return session.send(message.toByteArray(), Delivery.RELIABLE);
     }
 
     @Override
-    public boolean sendVolatile(S2C message) {
+    public boolean sendVolatile(S message) {
         return session.send(message.toByteArray(), Delivery.VOLATILE);
     }
 

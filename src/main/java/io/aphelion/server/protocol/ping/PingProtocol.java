@@ -21,7 +21,7 @@ import io.aphelion.wire.WireFormat;
  * <p>Runs on the container thread: it is a fast path (one small allocation, no lock but the
  * session's). Answers are volatile: a late answer to a ping is worth nothing.
  */
-public final class PingProtocol implements SessionListener {
+public final class PingProtocol implements SessionListener<C2S> {
 
     private final SessionRegistry registry;
     private final Scheduler scheduler;
@@ -32,13 +32,12 @@ public final class PingProtocol implements SessionListener {
     }
 
     @Override
-    public Object decode(ByteBuffer payload) {
+    public C2S decode(ByteBuffer payload) {
         return Payloads.parse(C2S.parser(), payload, "ping");
     }
 
     @Override
-    public void onMessage(Session session, Connection connection, Object message) {
-        C2S ping = (C2S) message;
+    public void onMessage(Session session, Connection connection, C2S ping) {
         S2C answer = S2C.newBuilder()
                 .setClientTime(ping.getClientTime())
                 .setServerTime(scheduler.nanoTime())

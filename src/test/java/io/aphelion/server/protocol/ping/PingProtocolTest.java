@@ -3,13 +3,12 @@ package io.aphelion.server.protocol.ping;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 
 import com.google.protobuf.UnknownFieldSet;
 
 import io.aphelion.proto.ping.C2S;
 import io.aphelion.server.handshake.HandshakeService;
-import io.aphelion.server.handshake.HandshakeService.ServedProtocol;
+import io.aphelion.server.handshake.ServedProtocol;
 import io.aphelion.server.observability.TransportMetrics;
 import io.aphelion.server.session.AckFlusher;
 import io.aphelion.server.session.Connection;
@@ -36,7 +35,7 @@ class PingProtocolTest {
             Duration.ofSeconds(30), 3, 1_000_000, 1000);
     private final SessionRegistry registry = new SessionRegistry(scheduler, settings, TransportMetrics.NONE);
     private final HandshakeService handshake = new HandshakeService(registry,
-            Map.of(WireFormat.PROTOCOL_PING, new ServedProtocol(1, 1, new PingProtocol(registry, scheduler))));
+            List.of(new ServedProtocol(WireFormat.PROTOCOL_PING, 1, 1, new PingProtocol(registry, scheduler))));
 
     @Test
     void answerWritesEveryFieldEvenWhenZero() throws Exception {
