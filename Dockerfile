@@ -16,7 +16,7 @@
 # application often: each layer is a separate image layer, so rebuilds reuse the big ones).
 FROM localhost/aphelion/jre-base:17 AS extract
 WORKDIR /build
-ARG JAR_FILE=target/aphelion-server-1.0.0-SNAPSHOT.jar
+ARG JAR_FILE=target/aphelion-server-1.0.0-SNAPSHOT-exec.jar
 COPY ${JAR_FILE} app.jar
 RUN java -Djarmode=tools -jar app.jar extract --layers --launcher --destination extracted
 

@@ -34,7 +34,7 @@ if [ "${SKIP_BUILD:-0}" != "1" ]; then
     (cd "$repo" && ./mvnw -B -q package dependency:build-classpath -DskipTests \
         -Daphelion.build.dir="$build" -Dmdep.outputFile="$build/bench-classpath.txt" -Dmdep.includeScope=test)
 fi
-jar="$(ls "$build"/aphelion-server-*.jar | grep -v -e '\.original$' -e '-lib\.jar$' | head -n 1)"
+jar="$(ls "$build"/aphelion-server-*-exec.jar | head -n 1)"
 classpath="$build/test-classes:$build/classes:$(cat "$build/bench-classpath.txt")"
 
 # PIN_CPUS=1: servers on CPU 0, the load client on the other CPUs (taskset), so latency is not

@@ -88,7 +88,8 @@ class ChatRoomGameTest extends ServerTestSupport {
 
         assertThat(blocks).containsExactly(
                 Files.readString(EXAMPLE_SOURCES.resolve("ChatRoomGame.java"), StandardCharsets.UTF_8),
-                Files.readString(EXAMPLE_SOURCES.resolve("ChatRoomApplication.java"), StandardCharsets.UTF_8));
+                Files.readString(EXAMPLE_SOURCES.resolve("ChatRoomApplication.java"), StandardCharsets.UTF_8),
+                Files.readString(Path.of("src/test/java/com/example/dice/DiceGame.java"), StandardCharsets.UTF_8));
     }
 
     @Test

@@ -177,6 +177,7 @@ public final class Session {
      * must travel the path it measures, like a ping's).
      */
     public boolean send(Connection preferred, byte[] payload, Delivery delivery) {
+        requirePayload(payload);
         Outbound message = new Outbound(payload, delivery == Delivery.RELIABLE);
         Connection target = null;
         ByteBuffer frame = null;
@@ -225,6 +226,17 @@ public final class Session {
             target.write(this, frame);
         }
         return true;
+    }
+
+    /**
+     * @throws IllegalArgumentException for an empty payload: the protocol reads a packet without
+     *         payload as ack-only (websocket-transport.txt), so the client would never see it
+     */
+    public static void requirePayload(byte[] payload) {
+        if (payload.length == 0) {
+            throw new IllegalArgumentException("A message of 0 bytes cannot be sent: the client reads a packet without "
+                    + "payload as an ack. Give the message a field that is always written (e.g. a proto3 optional).");
+        }
     }
 
     /** Applies the ack of a received packet and counts its payload (container thread). */

@@ -18,6 +18,7 @@ import io.aphelion.wire.WireFormat;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Sessions and connections as state machines, with a manual clock and recording sinks: every
@@ -708,6 +709,16 @@ class SessionStateTest {
         assertThat(session.state()).isEqualTo(Session.State.ENDED);
         assertThat(registry.liveSessions()).isZero();
         assertThat(registry.connectedSessions(WireFormat.PROTOCOL_GAME)).isZero();
+    }
+
+    @Test
+    void anEmptyPayloadIsRefusedBecauseTheClientWouldReadItAsAnAck() {
+        FakeSink sink = new FakeSink();
+        Connection connection = connect(sink, null);
+
+        assertThatThrownBy(() -> connection.session().send(new byte[0], Delivery.RELIABLE))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("0 bytes");
+        assertThat(connection.session().bufferedMessages()).isZero();
     }
 
     @Test

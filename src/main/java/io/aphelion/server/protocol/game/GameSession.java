@@ -10,6 +10,10 @@ import com.google.protobuf.MessageLite;
  * The application's handle to one game session. Thread-safe: use it from any thread, keep it as
  * long as needed (after the session ended, sends return false).
  *
+ * <p>A message sent must not serialize to zero bytes (a message with every field at its default):
+ * the protocol reads a packet without payload as an ack, so the client would never see it. Such a
+ * send throws {@link IllegalArgumentException}; give the message a field that is always written.
+ *
  * @param <S> the game's server-to-client message ({@code game.proto}'s {@code S2C} for a
  *        {@link GameMessageService})
  */

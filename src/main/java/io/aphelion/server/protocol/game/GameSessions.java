@@ -7,6 +7,7 @@ import java.util.function.Predicate;
 import com.google.protobuf.MessageLite;
 
 import io.aphelion.server.session.Delivery;
+import io.aphelion.server.session.Session;
 import io.aphelion.server.session.SessionRegistry;
 import io.aphelion.wire.WireFormat;
 
@@ -42,6 +43,7 @@ public final class GameSessions {
      */
     public int broadcast(MessageLite message, Predicate<GameSession<?>> filter, Delivery delivery) {
         byte[] payload = message.toByteArray();
+        Session.requirePayload(payload);
         int[] sent = { 0 };
         registry.forEach(WireFormat.PROTOCOL_GAME, session -> {
             GameSession<?> handle = (GameSession<?>) session.attachment();

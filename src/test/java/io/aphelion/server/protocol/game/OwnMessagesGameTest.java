@@ -1,10 +1,8 @@
 package io.aphelion.server.protocol.game;
 
-import java.util.ArrayList;
-import java.util.List;
-
 import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.Parser;
+
+import com.example.dice.DiceGame;
 
 import io.aphelion.client.AphelionClient;
 import io.aphelion.client.AphelionConnection;
@@ -40,24 +38,6 @@ class OwnMessagesGameTest extends ServerTestSupport {
         @Bean
         DiceGame diceGame() {
             return new DiceGame();
-        }
-    }
-
-    /** Rolls as many dice as asked, always sixes (a fair die is not what is tested), and names the version. */
-    static final class DiceGame implements GameService<DiceC2S, DiceS2C> {
-
-        @Override
-        public Parser<DiceC2S> c2sParser() {
-            return DiceC2S.parser();
-        }
-
-        @Override
-        public void onMessage(GameSession<DiceS2C> session, DiceC2S message) {
-            List<Integer> faces = new ArrayList<>();
-            for (int i = 0; i < message.getRoll(); i++) {
-                faces.add(6);
-            }
-            session.send(DiceS2C.newBuilder().addAllFaces(faces).setVersion(session.protocolVersion()).build());
         }
     }
 

@@ -1,0 +1,65 @@
+package io.aphelion.server.examples;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The example game ({@code examples/game}: its own Maven build, its own {@code .proto}, the server as
+ * one dependency) builds and passes its own tests against the library this build packaged, as a
+ * game developer's project would: the plain jar (no classifier) is installed into the local Maven
+ * repository, then the example is built with the repository's Maven wrapper. Runs after
+ * {@code package}, in {@code verify}.
+ */
+class ExampleGameIT {
+
+    private static final Path ROOT = Path.of(System.getProperty("basedir", System.getProperty("user.dir")));
+
+    @Test
+    void exampleGameBuildsAndPassesItsTestsAgainstThisBuildsLibrary() throws Exception {
+        Path library = buildDir().resolve("aphelion-server-1.0.0-SNAPSHOT.jar");
+        assertThat(library).as("the library jar of `package`").exists();
+
+        run("install", List.of("./mvnw", "-B", "install:install-file", "-Dfile=" + library, "-DpomFile=pom.xml"));
+        String output = run("example", List.of("./mvnw", "-B", "-f", "examples/game/pom.xml", "verify"));
+
+        assertThat(output).contains("Tests run: 3, Failures: 0, Errors: 0, Skipped: 0").contains("BUILD SUCCESS");
+    }
+
+    private static String run(String name, List<String> command) throws IOException, InterruptedException {
+        Path log = buildDir().resolve("example-game-" + name + ".log");
+        List<String> full = new ArrayList<>(command);
+        Process process = new ProcessBuilder(full).directory(ROOT.toFile()).redirectErrorStream(true)
+                .redirectOutput(log.toFile()).start();
+        boolean exited = process.waitFor(10, TimeUnit.MINUTES);
+        String output = Files.readString(log, StandardCharsets.UTF_8);
+        if (!exited) {
+            process.destroyForcibly();
+            throw new AssertionError(command + " did not finish in 10 minutes: " + tail(output));
+        }
+        assertThat(process.exitValue()).as("%s exited with; output: %s", command, tail(output)).isZero();
+        return output;
+    }
+
+    private static String tail(String output) {
+        return output.length() <= 6000 ? output : output.substring(output.length() - 6000);
+    }
+
+    /** This build's output folder: the parent of test-classes ({@code target}, or {@code -Daphelion.build.dir}). */
+    private static Path buildDir() {
+        try {
+            return Path.of(ExampleGameIT.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getParent();
+        }
+        catch (java.net.URISyntaxException ex) {
+            throw new IllegalStateException(ex);
+        }
+    }
+}
