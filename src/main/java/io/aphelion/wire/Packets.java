@@ -39,8 +39,16 @@ public final class Packets {
         return frame.get(frame.position()) & 0xFF;
     }
 
-    /** The payload of a received packet: a view of the frame after the ack byte (empty for ack-only). */
+    /**
+     * The payload of a received packet: a view of the frame after the ack byte (empty for ack-only).
+     *
+     * @throws ProtocolViolationException with {@link CloseCodes#PROTOCOL_ERROR} for an empty frame,
+     *         as {@link #ack} does (it has no ack byte to skip)
+     */
     public static ByteBuffer payload(ByteBuffer frame) {
+        if (!frame.hasRemaining()) {
+            throw new ProtocolViolationException(CloseCodes.PROTOCOL_ERROR, "Empty frame: a packet has at least its ack byte");
+        }
         return frame.slice(frame.position() + WireFormat.ACK_LENGTH, frame.remaining() - WireFormat.ACK_LENGTH);
     }
 }

@@ -11,14 +11,16 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Reads the server's heap from Actuator ({@code /actuator/metrics/jvm.memory.used?tag=area:heap})
- * after asking its JVM for a full GC with {@code jcmd <pid> GC.run} (the server must run on this
- * machine, under the same user; without a pid the heap is read as it is, garbage included).
+ * Reads the server's Actuator metrics ({@link #metric}): its heap
+ * ({@code /actuator/metrics/jvm.memory.used?tag=area:heap}) after asking its JVM for a full GC with
+ * {@code jcmd <pid> GC.run} (the server must run on this machine, under the same user; without a
+ * pid the heap is read as it is, garbage included), connections, sessions.
  */
 final class ServerProbe {
 
     private static final Pattern VALUE = Pattern.compile("\"value\"\\s*:\\s*([0-9.eE+-]+)");
 
+    private final String metricsBase;
     private final URI heapUri;
     private final long pid;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -28,7 +30,8 @@ final class ServerProbe {
      * @param pid the server's process id for {@code jcmd}, or 0 to skip the GC
      */
     ServerProbe(String metricsBase, long pid) {
-        this.heapUri = URI.create(metricsBase.replaceAll("/+$", "") + "/actuator/metrics/jvm.memory.used?tag=area:heap");
+        this.metricsBase = metricsBase.replaceAll("/+$", "");
+        this.heapUri = URI.create(this.metricsBase + "/actuator/metrics/jvm.memory.used?tag=area:heap");
         this.pid = pid;
     }
 
@@ -44,17 +47,33 @@ final class ServerProbe {
     }
 
     long heapUsed() throws IOException, InterruptedException {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(heapUri).timeout(Duration.ofSeconds(10)).build(),
+        return (long) value(heapUri);
+    }
+
+    /**
+     * The value of one Actuator metric, e.g. {@code metric("aphelion.connections")} or
+     * {@code metric("aphelion.sessions", "protocol:game")}.
+     */
+    double metric(String name, String... tags) throws IOException, InterruptedException {
+        StringBuilder uri = new StringBuilder(metricsBase).append("/actuator/metrics/").append(name);
+        for (int i = 0; i < tags.length; i++) {
+            uri.append(i == 0 ? '?' : '&').append("tag=").append(tags[i]);
+        }
+        return value(URI.create(uri.toString()));
+    }
+
+    private double value(URI uri) throws IOException, InterruptedException {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
-            throw new IOException("GET " + heapUri + " answered " + response.statusCode()
+            throw new IOException("GET " + uri + " answered " + response.statusCode()
                     + " (expose it: --management.endpoints.web.exposure.include=health,metrics)");
         }
         Matcher matcher = VALUE.matcher(response.body());
         if (!matcher.find()) {
             throw new IOException("No value in " + response.body());
         }
-        return (long) Double.parseDouble(matcher.group(1));
+        return Double.parseDouble(matcher.group(1));
     }
 
     private void gc() throws IOException, InterruptedException {

@@ -34,6 +34,11 @@ import static io.aphelion.server.transport.rfc6455.WebSocketProtocol.OPCODE_TEXT
  * over as a view of the caller's buffer (no copy); a message that is fragmented or spans reads is
  * gathered into one array, bounded by the maximum message size.
  *
+ * <p>Lengths are checked from the header alone, before any payload byte is read: a binary
+ * message whose frames would take it past the maximum fails with 1009 (compared as the room left,
+ * never as a sum, so no declared length can overflow the check); a 64-bit length with its most
+ * significant bit set, or a length not in its shortest encoding, fails with 1002 (RFC 6455 5.2).
+ *
  * <p>Every violation goes through {@link #fail}: the handler hears {@link Handler#onViolation}
  * once with the close code, and the reader stops (a failed websocket reads nothing more). A close
  * frame stops it as well. Text messages are reported once, at their first frame, and their bytes
@@ -67,6 +72,10 @@ public final class FrameReader {
 
     /** Header bytes before the payload: 2, then 0/2/8 bytes of extended length, then the 4-byte mask. */
     private static final int MASK_LENGTH = 4;
+    /** The largest length a 16-bit extended length carries; a 64-bit one must be larger (RFC 6455 5.2). */
+    private static final long MAX_LENGTH_16 = 0xFFFF;
+    /** RFC 6455 5.2: "the minimal number of bytes MUST be used to encode the length". */
+    private static final String NOT_SHORTEST = "Frame length not in its shortest encoding";
 
     private final Handler handler;
     private final int maxMessageSize;
@@ -95,6 +104,9 @@ public final class FrameReader {
      * @param maxMessageSize the largest binary message accepted, in bytes; larger ones fail with 1009
      */
     public FrameReader(Handler handler, int maxMessageSize) {
+        if (maxMessageSize < 0) {
+            throw new IllegalArgumentException("maxMessageSize must be >= 0, got " + maxMessageSize);
+        }
         this.handler = handler;
         this.maxMessageSize = maxMessageSize;
     }
@@ -173,11 +185,17 @@ public final class FrameReader {
         long length = length7;
         if (length7 == LENGTH_16) {
             length = buffer.getShort(start + 2) & 0xFFFF;
+            if (length < LENGTH_16) {
+                return fail(CloseCodes.PROTOCOL_ERROR, NOT_SHORTEST);
+            }
         }
         else if (length7 == LENGTH_64) {
             length = buffer.getLong(start + 2);
             if (length < 0) {
                 return fail(CloseCodes.PROTOCOL_ERROR, "Frame length has its most significant bit set");
+            }
+            if (length <= MAX_LENGTH_16) {
+                return fail(CloseCodes.PROTOCOL_ERROR, NOT_SHORTEST);
             }
         }
         int frameMask = buffer.getInt(start + 2 + extended);
@@ -197,10 +215,13 @@ public final class FrameReader {
             handler.onText();
         }
         else if (!text) {
-            long total = (opcode == OPCODE_CONTINUATION ? gatheredLength : 0) + length;
-            if (total > maxMessageSize) {
+            // Room left in the message, never a sum: 0 <= gatheredLength <= maxMessageSize, so this
+            // cannot overflow, whereas gatheredLength + length can for a length near 2^63.
+            int gatheredSoFar = opcode == OPCODE_CONTINUATION ? gatheredLength : 0;
+            if (length > maxMessageSize - gatheredSoFar) {
                 return fail(CloseCodes.MESSAGE_TOO_BIG, "Message over the maximum of " + maxMessageSize + " bytes");
             }
+            int total = gatheredSoFar + (int) length;
             if (fin && opcode == OPCODE_BINARY && buffer.remaining() - headerLength >= length) {
                 // The common case: a whole message in one frame, all of it here. No copy.
                 int payloadStart = start + headerLength;
@@ -214,7 +235,7 @@ public final class FrameReader {
                 gatheredLength = 0;
             }
             else {
-                ensureGathered((int) total);
+                ensureGathered(total);
             }
         }
         if (opcode != OPCODE_CONTINUATION) {

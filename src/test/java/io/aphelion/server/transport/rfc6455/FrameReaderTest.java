@@ -692,6 +692,20 @@ class FrameReaderTest {
                 violation("text frame with its length's most significant bit set",
                         hex("81 ff 80 00 00 00 00 00 00 01 01 02 03 04"),
                         1002, "Frame length has its most significant bit set"),
+                violation("16-bit length for 0 bytes (RFC 5.2: shortest encoding)",
+                        hex("82 fe 00 00 01 02 03 04"),
+                        1002, "Frame length not in its shortest encoding"),
+                violation("16-bit length for 125 bytes", concat(hex("82 fe 00 7d 01 02 03 04"), pattern(125)),
+                        1002, "Frame length not in its shortest encoding"),
+                violation("64-bit length for 1 byte", hex("82 ff 00 00 00 00 00 00 00 01 01 02 03 04 05"),
+                        1002, "Frame length not in its shortest encoding"),
+                violation("64-bit length for 65535 bytes", hex("82 ff 00 00 00 00 00 00 ff ff 01 02 03 04"),
+                        1002, "Frame length not in its shortest encoding"),
+                violation("text frame with a 16-bit length for 5 bytes", hex("81 fe 00 05 01 02 03 04 05 06 07 08 09"),
+                        1002, "Frame length not in its shortest encoding"),
+                violation("continuation with a 64-bit length for 2 bytes",
+                        concat(frame(BINARY_FIRST, hex("01")), hex("80 ff 00 00 00 00 00 00 00 02 01 02 03 04 05 06")),
+                        1002, "Frame length not in its shortest encoding"),
                 violation("close with a 1-byte payload", frame(CLOSE, hex("03")),
                         1002, "Close frame with a 1-byte payload"),
                 violation("close code 1005", frame(CLOSE, hex("03 ed")),
@@ -850,6 +864,59 @@ class FrameReaderTest {
 
         assertThat(handler.events).containsExactly("violation:1009:Message over the maximum of 10 bytes");
         assertThat(limited.isStopped()).isTrue();
+    }
+
+    /**
+     * Issue 10: after a first fragment, a continuation declaring close to 2^63 bytes made
+     * {@code gatheredLength + length} overflow to a negative total that passed the check; the
+     * payload then ran past the first fragment's array (IndexOutOfBoundsException, TCP dropped
+     * without a close frame). Whatever the declared length, the header alone must refuse it.
+     */
+    @ParameterizedTest
+    @CsvSource({
+            "00, 7f ff ff ff ff ff ff ff", // non-final, 2^63 - 1: 6 + it wraps to -2^63 + 5
+            "80, 7f ff ff ff ff ff ff ff", // final, 2^63 - 1
+            "00, 7f ff ff ff ff ff ff fa", // 2^63 - 6: 6 + it is exactly 2^63, i.e. Long.MIN_VALUE
+            "00, 7f ff ff ff ff ff ff f9", // 2^63 - 7: 6 + it is Long.MAX_VALUE, no wrap
+            "00, 00 00 00 00 ff ff ff fb", // 2^32 - 5: fine in a long, over any int maximum
+    })
+    void continuationDeclaringAHugeLengthAfterAFirstFragmentFailsAsTooBigFromItsHeaderAlone(String b0, String length) {
+        FrameReader limited = new FrameReader(handler, 10);
+        limited.read(ByteBuffer.wrap(frame(BINARY_FIRST, pattern(6))));
+        assertThat(handler.events).isEmpty();
+
+        // The continuation's header (64-bit length, mask) and 300 payload bytes after it.
+        ByteBuffer continuation = ByteBuffer.wrap(concat(hex(b0 + " ff " + length + " 01 02 03 04"), pattern(300)));
+        limited.read(continuation);
+
+        assertThat(handler.events).containsExactly("violation:1009:Message over the maximum of 10 bytes");
+        assertThat(limited.isStopped()).isTrue();
+        assertThat(continuation.hasRemaining()).isFalse();
+    }
+
+    @Test
+    void continuationHeaderAloneWithANearly2To63LengthFailsAsTooBigWithTheLargestMaximum() {
+        // gatheredLength near Integer.MAX_VALUE is not needed to overflow: any first fragment is enough.
+        FrameReader limited = new FrameReader(handler, Integer.MAX_VALUE);
+        limited.read(ByteBuffer.wrap(frame(BINARY_FIRST, pattern(200))));
+
+        limited.read(ByteBuffer.wrap(hex("80 ff 7f ff ff ff ff ff ff ff 01 02 03 04")));
+
+        assertThat(handler.events)
+                .containsExactly("violation:1009:Message over the maximum of " + Integer.MAX_VALUE + " bytes");
+    }
+
+    @Test
+    void continuationBringingTheMessageToExactlyTheMaximumIsAcceptedAndOneMoreIsNot() {
+        // The overflow-safe check keeps the boundary: 6 + 4 = 10 of 10 passes, 6 + 5 fails.
+        FrameReader exact = new FrameReader(handler, 10);
+        exact.read(ByteBuffer.wrap(concat(frame(BINARY_FIRST, pattern(6)), hex("80 84 01 02 03 04"), mask(pattern(4), 0x01020304, 0))));
+        assertThat(handler.events).containsExactly("binary:" + hex(concat(pattern(6), pattern(4))));
+
+        Recorder over = new Recorder();
+        FrameReader oneMore = new FrameReader(over, 10);
+        oneMore.read(ByteBuffer.wrap(concat(frame(BINARY_FIRST, pattern(6)), hex("80 85 01 02 03 04"))));
+        assertThat(over.events).containsExactly("violation:1009:Message over the maximum of 10 bytes");
     }
 
     @Test

@@ -1,0 +1,132 @@
+package io.aphelion.loadtest;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A one-minute smoke of the soak ({@link SoakRun}, {@code scripts/soak.sh}) against the packaged
+ * jar in a process of its own, on loopback, with modest load: a few dozen acking game clients
+ * chatting, dropping and resuming connections, two slow readers and a ping flooder. No reliable
+ * chat line may be lost or come out of order, no session may end unexpectedly, and it must really
+ * have moved messages. Counts, not timings: nothing here depends on how fast the machine is.
+ */
+class SoakIT {
+
+    /** Start-up of a whole server JVM on a loaded 2-core machine. */
+    private static final Duration STARTUP = Duration.ofSeconds(120);
+
+    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    private Process server;
+    private Path log;
+
+    @AfterEach
+    void stopServer() throws InterruptedException {
+        if (server != null) {
+            server.destroy();
+            if (!server.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)) {
+                server.destroyForcibly();
+            }
+        }
+    }
+
+    @Test
+    void soakLosesNothingReordersNothingAndMovesMessages() throws Exception {
+        int port = freePort();
+        log = Files.createTempFile("aphelion-soak-", ".log");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        server = new ProcessBuilder(java, "-Xmx512m", "-jar", packagedJar().toString(), "--server.port=" + port,
+                "--server.address=127.0.0.1").redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        await().atMost(STARTUP).pollInterval(Duration.ofMillis(250)).until(() -> isReady(port));
+
+        SoakOptions options = new SoakOptions();
+        options.url = URI.create("ws://127.0.0.1:" + port + "/aphelion");
+        options.metrics = "http://127.0.0.1:" + port;
+        options.duration = Duration.ofSeconds(45);
+        options.sessions = 30;
+        options.twoConnections = 0.3;
+        options.chatRate = 2;
+        options.dropsPerMinute = 4;
+        options.slowReaders = 2;
+        options.flooders = 1;
+        options.seed = 20_261_210L;
+        options.validate();
+        SoakRun.Result result = new SoakRun(options).run();
+        String report = result.report();
+        System.out.print(report);
+
+        try {
+            assertThat(result.ready()).as("clients authenticated").isEqualTo(options.sessions);
+            assertThat(result.sent()).as("chat lines sent").isGreaterThan(500);
+            assertThat(result.received()).as("chat lines received").isGreaterThan(500L * options.sessions);
+            assertThat(result.drops()).as("connections dropped").isPositive();
+            assertThat(result.lost()).as("reliable chat lines lost").isZero();
+            assertThat(result.outOfOrder()).as("chat lines out of order (one-connection clients)").isZero();
+            assertThat(result.endedUnexpectedly()).as("sessions ended unexpectedly").isEmpty();
+            assertThat(result.errors()).as("client errors").isEmpty();
+        }
+        catch (AssertionError ex) {
+            throw new AssertionError(ex.getMessage() + "\n--- soak ---\n" + report, ex);
+        }
+    }
+
+    /** The runnable jar {@code package} made, in the build folder that holds the test classes. */
+    private static Path packagedJar() throws Exception {
+        Path buildDir = Path.of(SoakIT.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getParent();
+        try (Stream<Path> files = Files.list(buildDir)) {
+            List<Path> jars = files.filter(file -> {
+                String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+                return name.startsWith("aphelion-server-") && name.endsWith(".jar") && isRunnable(file);
+            }).toList();
+            assertThat(jars).as("the runnable server jar in %s (run `./mvnw package` first)", buildDir).hasSize(1);
+            return jars.get(0);
+        }
+    }
+
+    private static boolean isRunnable(Path jar) {
+        try (JarFile file = new JarFile(jar.toFile())) {
+            Manifest manifest = file.getManifest();
+            return manifest != null && manifest.getMainAttributes().getValue("Start-Class") != null;
+        }
+        catch (IOException ex) {
+            return false;
+        }
+    }
+
+    private boolean isReady(int port) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/health/readiness")).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+        }
+        catch (IOException ex) {
+            return false;
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+}
