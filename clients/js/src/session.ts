@@ -47,8 +47,8 @@ interface Slot {
   attempt: number;
   /** The pending reconnect, or undefined. */
   timer: unknown;
-  /** Whether this slot has ever had a connection (its next one is a reconnect). */
-  connectedBefore: boolean;
+  /** The token of the slot's last connection: its next one on that token is a reconnect. */
+  lastToken: Uint8Array | undefined;
   /** Set once a final close ended the slot: it is not reconnected. */
   stopped: boolean;
 }
@@ -103,7 +103,7 @@ export class AphelionSession {
     }
     const session = new AphelionSession(client, options);
     for (let i = 0; i < count; i++) {
-      session.#slots.push({ connection: undefined, attempt: 0, timer: undefined, connectedBefore: false, stopped: false });
+      session.#slots.push({ connection: undefined, attempt: 0, timer: undefined, lastToken: undefined, stopped: false });
     }
     const first = session.#slots[0]!;
     const connection = await client.connect(session.#connectOptions(first, options.token));
@@ -220,7 +220,7 @@ export class AphelionSession {
     connection.autoAck = this.#autoAck;
     slot.connection = connection;
     slot.attempt = 0;
-    slot.connectedBefore = true;
+    slot.lastToken = connection.token;
   }
 
   /** One attempt for a slot, on the session's current token; failures schedule the next one. */
@@ -243,8 +243,8 @@ export class AphelionSession {
       connection.close(CloseCodes.NORMAL, "Session closed by the client");
       return;
     }
-    const reconnect = slot.connectedBefore;
     if (tokensEqual(connection.token, this.#token)) {
+      const reconnect = tokensEqual(slot.lastToken, this.#token);
       this.#attach(slot, connection);
       if (reconnect) {
         callSafely(() => this.#options.onReconnect?.(connection));
