@@ -73,6 +73,7 @@ class TypeScriptClientIT {
     void vitestSuitePassesAgainstThePackagedJar() throws Exception {
         String output = NodeProcess.run(PACKAGE, SUITE, Map.of("APHELION_JAR", packagedJar().toString(), "CI", "true"),
                 List.of("npm", "test"));
+        System.out.println(output); // into the failsafe report's output file
 
         int files = allPassed(FILES, output, "test files");
         int tests = allPassed(TESTS, output, "tests");
