@@ -121,6 +121,8 @@ export class AphelionConnection {
   /** The client_time of the last ping: each ping gets a larger one, so that answers match. */
   #lastPingTime = 0n;
   #initTimer: unknown = undefined;
+  /** The close this side started for a violation of the server: reported instead of the websocket's. */
+  #violationClose: CloseInfo | undefined;
   #handshakeDone!: { resolve(connection: AphelionConnection): void; reject(error: Error): void };
   #resolveClosed!: (info: CloseInfo) => void;
 
@@ -337,12 +339,18 @@ export class AphelionConnection {
     closeQuietly(this.#ws, code, reason);
   }
 
-  /** The server broke the protocol: close with the code that names it. */
+  /**
+   * The server broke the protocol: close with the code that names it, and report that code
+   * whatever the websocket says (a browser may only send 1000 and 3000-4999 itself).
+   */
   #violation(code: number, reason: string): void {
     if (this.#state === "handshake") {
       this.#refuse(code, reason);
-    } else {
-      this.close(code, reason);
+    } else if (this.#state === "open") {
+      this.#violationClose = { code, reason };
+      this.#state = "closing";
+      this.#cancelAck();
+      closeQuietly(this.#ws, code, reason);
     }
   }
 
@@ -400,10 +408,11 @@ export class AphelionConnection {
     }
   }
 
-  #finish(code: number, reason: string): void {
+  #finish(wireCode: number, wireReason: string): void {
     if (this.#state === "closed") {
       return;
     }
+    const { code, reason } = this.#violationClose ?? { code: wireCode, reason: wireReason };
     const wasOpen = this.#state !== "handshake" && this.#token !== undefined;
     this.#state = "closed";
     this.#timers.clearTimeout(this.#initTimer);
@@ -436,7 +445,10 @@ function asBytes(data: unknown): Uint8Array | undefined {
   return undefined;
 }
 
-/** Closes a websocket that may still be connecting (a browser throws on nothing here; be safe). */
+/**
+ * Closes with a code of the protocol, or without a code where the WebSocket refuses that one
+ * (browsers let a page send only 1000 and 3000-4999: 1002 and 1003 throw there).
+ */
 function closeQuietly(ws: WebSocketLike, code: number, reason: string): void {
   try {
     ws.close(code, reason);

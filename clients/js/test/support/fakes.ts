@@ -59,6 +59,9 @@ export class FakeWebSocket implements WebSocketLike {
   /** The client's close call, if any. */
   closedWith: { code: number | undefined; reason: string | undefined } | undefined;
 
+  /** Whether close() refuses codes as a browser does (only 1000 and 3000-4999). */
+  browser = false;
+
   constructor(readonly url: string) {}
 
   send(data: Uint8Array): void {
@@ -69,6 +72,9 @@ export class FakeWebSocket implements WebSocketLike {
   }
 
   close(code?: number, reason?: string): void {
+    if (this.browser && code !== undefined && code !== 1000 && (code < 3000 || code > 4999)) {
+      throw new Error(`InvalidAccessError: close code ${code} is neither 1000 nor in 3000-4999`);
+    }
     if (this.closedWith === undefined) {
       this.closedWith = { code, reason };
     }

@@ -265,6 +265,37 @@ describe("frames the protocol forbids", () => {
     socket.receive([]);
     expect(socket.closedWith?.code).toBe(1002);
   });
+
+  it("closes without a code where the WebSocket refuses 1003 (browsers), and reports 1003", async () => {
+    const { socket, connection } = await connected();
+    socket.browser = true;
+    socket.receiveText("hello");
+    expect(socket.closedWith).toEqual({ code: undefined, reason: undefined });
+    expect(connection.isOpen).toBe(false);
+    socket.completeClose(); // the server echoes 1005, no status
+    expect(await connection.closed).toEqual({ code: 1003, reason: "Text frames are not supported" });
+  });
+});
+
+describe("application callbacks", () => {
+  it("that throw do not stop the acks; the error is rethrown on its own", async () => {
+    const rethrown: (() => void)[] = [];
+    vi.stubGlobal("queueMicrotask", (callback: () => void) => rethrown.push(callback));
+    try {
+      const { socket, timers } = await connected({}, {
+        onMessage: () => {
+          throw new Error("game bug");
+        },
+      });
+      socket.receive([0, 0xaa]);
+      timers.advance(5);
+      expect(socket.packets.map(hex)).toEqual(["01"]);
+      expect(rethrown).toHaveLength(1);
+      expect(() => rethrown[0]!()).toThrow("game bug");
+    } finally {
+      vi.unstubAllGlobals();
+    }
+  });
 });
 
 describe("closing", () => {
