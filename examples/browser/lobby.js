@@ -66,7 +66,7 @@ async function join(nickname) {
         },
         onConnectionClose: (code) => {
           event(`connection-close ${code}`);
-          if (lobby.session.connections.length === 0) {
+          if (lobby.session !== null && lobby.session.connections.length === 0) {
             status(`reconnecting (closed with ${code})`);
           }
         },
