@@ -1,99 +1,78 @@
-// An Aphelion client written with the `ws` package, independent of the server's code:
-// handshake, protocol 1 (ping) with hand-encoded protobuf, acks, and resuming with the token.
-//   npm install && node ping-client.js ws://127.0.0.1:8080/aphelion
+// An Aphelion client in Node.js on the aphelion-client package (clients/js), with the `ws`
+// package as its WebSocket (Node.js 20 has none built in): handshake, protocol 1 (ping), acks
+// both ways, and resuming the session with its token after the connection went away.
+//   (cd ../../clients/js && npm ci && npm run build) && npm ci && node ping-client.js ws://127.0.0.1:8080/aphelion
 // Prints one JSON line with what it saw; exits 0 when everything behaved as the protocol says.
-'use strict';
-const WebSocket = require('ws');
+import WebSocket from "ws";
+import { AphelionClient, pingCodec, tokensEqual } from "aphelion-client";
 
-const url = process.argv[2] || 'ws://127.0.0.1:8080/aphelion';
+const url = process.argv[2] || "ws://127.0.0.1:8080/aphelion";
+const client = new AphelionClient(url, { protocol: 1, version: 1, WebSocket });
 
-function initPacket(protocol, version, token) {
-  const packet = Buffer.alloc(39);
-  packet.writeInt16BE(protocol, 0);
-  packet.writeInt32BE(version, 2);
-  if (token) {
-    packet[6] = 1;
-    token.copy(packet, 7);
-  }
-  return packet;
-}
-
-// ping.proto C2S { sfixed64 client_time = 1; } : tag 0x09, then 8 bytes little endian.
-function pingPayload(clientTime) {
-  const payload = Buffer.alloc(9);
-  payload[0] = 0x09;
-  payload.writeBigInt64LE(BigInt(clientTime), 1);
-  return payload;
-}
-
-// Reads field 1 (sfixed64) and field 2 (sfixed64) of ping.proto S2C; skips varint fields 3 and 4.
-function decodePong(payload) {
-  const fields = {};
-  let i = 0;
-  while (i < payload.length) {
-    const tag = payload[i++];
-    const field = tag >> 3;
-    const wire = tag & 7;
-    if (wire === 1) {
-      fields[field] = payload.readBigInt64LE(i);
-      i += 8;
-    } else if (wire === 0) {
-      let value = 0, shift = 0, b;
-      do { b = payload[i++]; value += (b & 0x7f) * 2 ** shift; shift += 7; } while (b & 0x80);
-      fields[field] = value;
-    } else {
-      throw new Error('unexpected wire type ' + wire);
-    }
-  }
-  return fields;
-}
-
-function session(token) {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url);
-    const result = { pongs: 0, echoed: true, serverTimes: true, acked: 0, ackOnly: 0 };
-    let received = 0; // payload packets received since our last ack
-    ws.on('open', () => ws.send(initPacket(1, 1, token)));
-    ws.on('message', (data) => {
-      if (!result.token) {
-        if (data.length !== 32) return reject(new Error('init reply of ' + data.length + ' bytes'));
-        result.token = data;
-        for (let n = 1; n <= 3; n++) {
-          ws.send(Buffer.concat([Buffer.from([received]), pingPayload(1000 * n)]));
-          received = 0;
-        }
+/** One connection: three pings of our own (client_time 1000, 2000, 3000), then it goes away. */
+async function session(token) {
+  const seen = { pongs: 0, echoed: true, serverTimes: true, acked: 0 };
+  let answered;
+  let ours = true; // until the three answers are in; then ping() sends its own
+  const allAnswered = new Promise((resolve) => (answered = resolve));
+  const connection = await client.connect({
+    token,
+    onMessage: (payload) => {
+      if (!ours) {
         return;
       }
-      result.acked += data[0];
-      if (data.length === 1) { result.ackOnly++; return; }
-      received++;
-      const pong = decodePong(data.subarray(1));
-      result.pongs++;
-      result.echoed = result.echoed && pong[1] === BigInt(1000 * result.pongs);
-      result.serverTimes = result.serverTimes && pong[2] !== undefined;
-      if (result.pongs === 3) {
-        ws.send(Buffer.from([received])); // ack-only packet
-        setTimeout(() => ws.close(1001), 100); // 1001 keeps the session for a resume; 1000 would end it
+      const pong = pingCodec.decode(payload);
+      seen.pongs++;
+      seen.echoed &&= pong.clientTime === BigInt(1000 * seen.pongs);
+      seen.serverTimes &&= pong.serverTime !== undefined && pong.serverTime > 0n;
+      if (seen.pongs === 3) {
+        answered();
       }
-    });
-    ws.on('close', (code) => { result.closeCode = code; resolve(result); });
-    ws.on('error', reject);
+    },
+    onAck: () => seen.acked++,
   });
+  for (let n = 1; n <= 3; n++) {
+    pingCodec.send(connection, { clientTime: BigInt(1000 * n) });
+  }
+  await allAnswered;
+  ours = false;
+  const { rtt } = await connection.ping(); // the package's own ping: a round-trip time in ms
+  await until(() => connection.unacked === 0 && connection.owedAcks === 0);
+  // 1001 ("going away", as a browser leaving a page): the server keeps the session for its token.
+  // (1000 would end it at once.)
+  await connection.close(1001, "going away");
+  return { ...seen, rtt, token: connection.token, isNewSession: connection.isNewSession };
 }
 
-(async () => {
-  const first = await session(null);
+async function until(condition) {
+  const deadline = Date.now() + 10_000;
+  while (!condition()) {
+    if (Date.now() > deadline) {
+      throw new Error("timed out");
+    }
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+try {
+  const first = await session(undefined);
   const second = await session(first.token);
   const summary = {
     pongs: first.pongs,
     echoed: first.echoed,
     serverTimes: first.serverTimes,
     acked: first.acked,
-    resumedSameToken: first.token.equals(second.token),
+    rttMeasured: first.rtt >= 0,
+    firstIsNewSession: first.isNewSession,
+    resumedSameToken: tokensEqual(first.token, second.token) && !second.isNewSession,
     secondPongs: second.pongs,
   };
   console.log(JSON.stringify(summary));
-  const ok = summary.pongs === 3 && summary.echoed && summary.serverTimes && summary.acked === 3
-    && summary.resumedSameToken && summary.secondPongs === 3;
+  // 4 payload packets each (3 pings of our own + 1 of ping()), every one acked by the server.
+  const ok = summary.pongs === 3 && summary.echoed && summary.serverTimes && summary.acked === 4
+    && summary.rttMeasured && summary.firstIsNewSession && summary.resumedSameToken && summary.secondPongs === 3;
   process.exit(ok ? 0 : 1);
-})().catch((error) => { console.error(error); process.exit(2); });
+} catch (error) {
+  console.error(error);
+  process.exit(2);
+}
