@@ -9,11 +9,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.Locale;
-import java.util.jar.JarFile;
-import java.util.jar.Manifest;
-import java.util.stream.Stream;
+
+import io.aphelion.server.testing.BuildOutput;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -52,7 +49,7 @@ class SoakIT {
         int port = freePort();
         log = Files.createTempFile("aphelion-soak-", ".log");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        server = new ProcessBuilder(java, "-Xmx512m", "-jar", packagedJar().toString(), "--server.port=" + port,
+        server = new ProcessBuilder(java, "-Xmx512m", "-jar", BuildOutput.runnableJar().toString(), "--server.port=" + port,
                 "--server.address=127.0.0.1").redirectErrorStream(true).redirectOutput(log.toFile()).start();
         await().atMost(STARTUP).pollInterval(Duration.ofMillis(250)).until(() -> isReady(port));
 
@@ -84,29 +81,6 @@ class SoakIT {
         }
         catch (AssertionError ex) {
             throw new AssertionError(ex.getMessage() + "\n--- soak ---\n" + report, ex);
-        }
-    }
-
-    /** The runnable jar {@code package} made, in the build folder that holds the test classes. */
-    private static Path packagedJar() throws Exception {
-        Path buildDir = Path.of(SoakIT.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getParent();
-        try (Stream<Path> files = Files.list(buildDir)) {
-            List<Path> jars = files.filter(file -> {
-                String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-                return name.startsWith("aphelion-server-") && name.endsWith(".jar") && isRunnable(file);
-            }).toList();
-            assertThat(jars).as("the runnable server jar in %s (run `./mvnw package` first)", buildDir).hasSize(1);
-            return jars.get(0);
-        }
-    }
-
-    private static boolean isRunnable(Path jar) {
-        try (JarFile file = new JarFile(jar.toFile())) {
-            Manifest manifest = file.getManifest();
-            return manifest != null && manifest.getMainAttributes().getValue("Start-Class") != null;
-        }
-        catch (IOException ex) {
-            return false;
         }
     }
 

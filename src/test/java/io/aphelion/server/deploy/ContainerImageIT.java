@@ -5,18 +5,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.jar.JarFile;
-import java.util.jar.Manifest;
 import java.util.regex.Pattern;
-import java.util.stream.Stream;
 
 import com.github.dockerjava.api.DockerClient;
 import com.github.dockerjava.api.command.InspectContainerResponse;
@@ -24,6 +18,7 @@ import com.github.dockerjava.api.model.ExposedPort;
 import com.github.dockerjava.api.model.HostConfig;
 import com.github.dockerjava.api.model.PortBinding;
 import com.github.dockerjava.api.model.Ports;
+import io.aphelion.server.testing.BuildOutput;
 import io.aphelion.client.AphelionClient;
 import io.aphelion.client.AphelionConnection;
 import io.aphelion.proto.ping.C2S;
@@ -96,7 +91,7 @@ class ContainerImageIT {
         if (!DockerClientFactory.instance().isDockerAvailable()) {
             throw new AssertionError(ENGINE_HINT);
         }
-        Path jar = packagedJar();
+        Path jar = BuildOutput.runnableJar();
         imageName = "localhost/aphelion-server-it:" + UUID.randomUUID().toString().substring(0, 8);
         // A build context of two files, whatever the build folder: the Dockerfile and the jar,
         // named by the Dockerfile's JAR_FILE argument.
@@ -235,40 +230,4 @@ class ContainerImageIT {
         return Path.of(System.getProperty("basedir", System.getProperty("user.dir")));
     }
 
-    /**
-     * The runnable jar {@code package} made, in this build's output folder (the parent of
-     * {@code test-classes}: {@code target} by default, or {@code -Daphelion.build.dir}). Other jars
-     * there (a plain library jar with a classifier) have no {@code Start-Class}.
-     */
-    private static Path packagedJar() {
-        Path buildDir;
-        try {
-            buildDir = Path.of(ContainerImageIT.class.getProtectionDomain().getCodeSource().getLocation().toURI())
-                    .getParent();
-        }
-        catch (java.net.URISyntaxException ex) {
-            throw new IllegalStateException(ex);
-        }
-        try (Stream<Path> files = Files.list(buildDir)) {
-            List<Path> jars = files.filter(file -> {
-                String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-                return name.startsWith("aphelion-server-") && name.endsWith(".jar") && isRunnable(file);
-            }).toList();
-            assertThat(jars).as("the runnable server jar in %s (run `./mvnw package` first)", buildDir).hasSize(1);
-            return jars.get(0);
-        }
-        catch (IOException ex) {
-            throw new AssertionError("Cannot list " + buildDir, ex);
-        }
-    }
-
-    private static boolean isRunnable(Path jar) {
-        try (JarFile file = new JarFile(jar.toFile())) {
-            Manifest manifest = file.getManifest();
-            return manifest != null && manifest.getMainAttributes().getValue("Start-Class") != null;
-        }
-        catch (IOException ex) {
-            return false;
-        }
-    }
 }

@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
+import io.aphelion.server.testing.BuildOutput;
+
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -21,12 +23,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 class ExampleGameIT {
 
-    private static final Path ROOT = Path.of(System.getProperty("basedir", System.getProperty("user.dir")));
-
     @Test
     void exampleGameBuildsAndPassesItsTestsAgainstThisBuildsLibrary() throws Exception {
-        Path library = buildDir().resolve("aphelion-server-1.0.0-SNAPSHOT.jar");
-        assertThat(library).as("the library jar of `package`").exists();
+        Path library = BuildOutput.libraryJar();
 
         run("install", List.of("./mvnw", "-B", "install:install-file", "-Dfile=" + library, "-DpomFile=pom.xml"));
         String output = run("example", List.of("./mvnw", "-B", "-f", "examples/game/pom.xml", "verify"));
@@ -35,9 +34,9 @@ class ExampleGameIT {
     }
 
     private static String run(String name, List<String> command) throws IOException, InterruptedException {
-        Path log = buildDir().resolve("example-game-" + name + ".log");
+        Path log = BuildOutput.buildDir().resolve("example-game-" + name + ".log");
         List<String> full = new ArrayList<>(command);
-        Process process = new ProcessBuilder(full).directory(ROOT.toFile()).redirectErrorStream(true)
+        Process process = new ProcessBuilder(full).directory(BuildOutput.projectDir().toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).start();
         boolean exited = process.waitFor(10, TimeUnit.MINUTES);
         String output = Files.readString(log, StandardCharsets.UTF_8);
@@ -53,13 +52,4 @@ class ExampleGameIT {
         return output.length() <= 6000 ? output : output.substring(output.length() - 6000);
     }
 
-    /** This build's output folder: the parent of test-classes ({@code target}, or {@code -Daphelion.build.dir}). */
-    private static Path buildDir() {
-        try {
-            return Path.of(ExampleGameIT.class.getProtectionDomain().getCodeSource().getLocation().toURI()).getParent();
-        }
-        catch (java.net.URISyntaxException ex) {
-            throw new IllegalStateException(ex);
-        }
-    }
 }

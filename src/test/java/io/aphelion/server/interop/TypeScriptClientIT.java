@@ -2,19 +2,17 @@ package io.aphelion.server.interop;
 
 import java.io.File;
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.jar.JarFile;
-import java.util.jar.Manifest;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+
+import io.aphelion.server.testing.BuildOutput;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -38,7 +36,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class TypeScriptClientIT {
 
-    private static final File PACKAGE = projectDir().resolve("clients/js").toFile();
+    private static final File PACKAGE = BuildOutput.projectDir().resolve("clients/js").toFile();
 
     private static final Duration INSTALL = Duration.ofMinutes(5);
 
@@ -71,7 +69,7 @@ class TypeScriptClientIT {
     @Test
     @Order(1)
     void vitestSuitePassesAgainstThePackagedJar() throws Exception {
-        String output = NodeProcess.run(PACKAGE, SUITE, Map.of("APHELION_JAR", packagedJar().toString(), "CI", "true"),
+        String output = NodeProcess.run(PACKAGE, SUITE, Map.of("APHELION_JAR", BuildOutput.runnableJar().toString(), "CI", "true"),
                 List.of("npm", "test"));
         System.out.println(output); // into the failsafe report's output file
 
@@ -157,41 +155,5 @@ class TypeScriptClientIT {
         return total;
     }
 
-    /** The project's top level (failsafe runs in it and also passes it as {@code basedir}). */
-    private static Path projectDir() {
-        return Path.of(System.getProperty("basedir", System.getProperty("user.dir"))).toAbsolutePath();
-    }
 
-    /**
-     * The runnable jar {@code package} made, in this build's output folder (the parent of
-     * {@code test-classes}); the plain library jar beside it has no {@code Start-Class}.
-     */
-    private static Path packagedJar() throws IOException {
-        Path buildDir;
-        try {
-            buildDir = Path.of(TypeScriptClientIT.class.getProtectionDomain().getCodeSource().getLocation().toURI())
-                    .getParent();
-        }
-        catch (URISyntaxException ex) {
-            throw new IllegalStateException(ex);
-        }
-        try (Stream<Path> files = Files.list(buildDir)) {
-            List<Path> jars = files.filter(file -> {
-                String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-                return name.startsWith("aphelion-server-") && name.endsWith(".jar") && isRunnable(file);
-            }).toList();
-            assertThat(jars).as("the runnable server jar in %s (run `./mvnw package` first)", buildDir).hasSize(1);
-            return jars.get(0).toAbsolutePath();
-        }
-    }
-
-    private static boolean isRunnable(Path jar) {
-        try (JarFile file = new JarFile(jar.toFile())) {
-            Manifest manifest = file.getManifest();
-            return manifest != null && manifest.getMainAttributes().getValue("Start-Class") != null;
-        }
-        catch (IOException ex) {
-            return false;
-        }
-    }
 }
