@@ -15,9 +15,12 @@
 #          that warms the load client up before anything is measured), SERVER_JAVA_OPTS (-Xmx2g, used for both
 #          servers), CLIENT_JAVA_OPTS (-Xmx2g), SKIP_BUILD=1 to reuse the last build,
 #          SERVER_ARGS (extra server arguments, e.g. --aphelion.websocket.engine=servlet),
+#          SERVER_JAR (the server jar to measure; default: the one this build packaged),
 #          PIN_CPUS=1 (servers on CPU 0, client on the others: latency without the client on the
 #          server's core; needs taskset).
 # Needs: JDK 17 (java, jcmd), curl, ~17,000 open files per process (ulimit -n) for 15,000 sessions.
+# The server runs with its inbound rate limit raised to 1,000,000 frames/s per connection: the
+# saturation scenario sends ~2,000 frames/s on each, past the default 1,000 (close 4104).
 # Takes about 3 minutes. Never run it in CI: it is slow and the numbers need a quiet machine.
 set -euo pipefail
 
@@ -34,7 +37,8 @@ if [ "${SKIP_BUILD:-0}" != "1" ]; then
     (cd "$repo" && ./mvnw -B -q package dependency:build-classpath -DskipTests \
         -Daphelion.build.dir="$build" -Dmdep.outputFile="$build/bench-classpath.txt" -Dmdep.includeScope=test)
 fi
-jar="$(ls "$build"/aphelion-server-*-exec.jar | head -n 1)"
+# SERVER_JAR: measure another server jar (e.g. an older build, for before/after) with this load client.
+jar="${SERVER_JAR:-$(ls "$build"/aphelion-server-*-exec.jar | head -n 1)}"
 classpath="$build/test-classes:$build/classes:$(cat "$build/bench-classpath.txt")"
 
 # PIN_CPUS=1: servers on CPU 0, the load client on the other CPUs (taskset), so latency is not
@@ -69,7 +73,9 @@ wait_http() { # url pid log
 echo "[bench] ulimit -n: $(ulimit -n), cores: $(nproc), java: $(java -version 2>&1 | head -n 1)"
 # shellcheck disable=SC2086
 "${server_cpus[@]}" java $server_opts -jar "$jar" --server.port="$server_port" --server.address=127.0.0.1 \
-    --management.endpoints.web.exposure.include=health,metrics ${SERVER_ARGS:-} >"$build/bench-server.log" 2>&1 &
+    --management.endpoints.web.exposure.include=health,metrics \
+    --aphelion.websocket.rate-limit.messages-per-second=1000000 --aphelion.websocket.rate-limit.burst=1000000 \
+    ${SERVER_ARGS:-} >"$build/bench-server.log" 2>&1 &
 server_pid=$!
 # shellcheck disable=SC2086
 "${server_cpus[@]}" java $server_opts -cp "$classpath" io.aphelion.loadtest.baseline.NettyBaselineServer "$baseline_port" \
