@@ -612,6 +612,18 @@ class JettyWebSocketTest {
         assertThat(takeBytes()).isEmpty();
     }
 
+    @Test
+    void aWriteThatFailsBecauseTheClientVanishedCountsAsAnAbnormalDropNotAsGoingAway() {
+        Connection connection = openSession(WireFormat.PROTOCOL_PING);
+        endPoint.failFlushes();
+
+        connection.session().send("lost".getBytes(), io.aphelion.server.session.Delivery.RELIABLE);
+
+        assertThat(connection.closeCode()).as("the drop is 1006, not the 1001 of a close of ours").isEqualTo(CloseCodes.ABNORMAL);
+        assertThat(endPoint.isOpen()).isFalse();
+        assertThat(connection.session().state()).isEqualTo(io.aphelion.server.session.Session.State.DETACHED);
+    }
+
     // ---- Buffers
 
     @Test
