@@ -104,7 +104,7 @@ function received(s2c) {
   }
   for (const chat of s2c.localChatMessage) {
     const item = document.createElement("li");
-    item.textContent = `${chat.sender}: ${chat.message}`;
+    item.textContent = `${chat.sender}: ${chat.message ?? ""}`;
     $("chat").append(item);
     $("chat").scrollTop = $("chat").scrollHeight;
   }

@@ -53,7 +53,7 @@ export interface PingResult {
   serverTime: bigint;
   /** Live game sessions on the server. */
   players: number;
-  /** Game sessions that are playing (authenticated). */
+  /** Game sessions that hold a connection now. */
   playing: number;
 }
 
@@ -381,7 +381,7 @@ export class AphelionConnection {
     this.#pendingPings.delete(answer.clientTime);
     const rtt = this.#timers.now() - pending.sentAt;
     this.pingRtt.update(rtt);
-    pending.resolve({ rtt, serverTime: answer.serverTime ?? 0n, players: answer.players, playing: answer.playing });
+    pending.resolve({ rtt, serverTime: answer.serverTime ?? 0n, players: answer.players ?? 0, playing: answer.playing ?? 0 });
   }
 
   #takeAck(): number {

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file ping.proto.
  */
 export const file_ping: GenFile = /*@__PURE__*/
-  fileDesc("CgpwaW5nLnByb3RvEg1hcGhlbGlvbi5waW5nIi8KA0MyUxIYCgtjbGllbnRfdGltZRgBIAEoEEgAiAEBQg4KDF9jbGllbnRfdGltZSJ7CgNTMkMSGAoLY2xpZW50X3RpbWUYASABKBBIAIgBARIYCgtzZXJ2ZXJfdGltZRgCIAEoEEgBiAEBEg8KB3BsYXllcnMYAyABKA0SDwoHcGxheWluZxgEIAEoDUIOCgxfY2xpZW50X3RpbWVCDgoMX3NlcnZlcl90aW1lQiUKFmlvLmFwaGVsaW9uLnByb3RvLnBpbmdCCVBpbmdQcm90b1ABYgZwcm90bzM");
+  fileDesc("CgpwaW5nLnByb3RvEg1hcGhlbGlvbi5waW5nIi8KA0MyUxIYCgtjbGllbnRfdGltZRgBIAEoEEgAiAEBQg4KDF9jbGllbnRfdGltZSKdAQoDUzJDEhgKC2NsaWVudF90aW1lGAEgASgQSACIAQESGAoLc2VydmVyX3RpbWUYAiABKBBIAYgBARIUCgdwbGF5ZXJzGAMgASgNSAKIAQESFAoHcGxheWluZxgEIAEoDUgDiAEBQg4KDF9jbGllbnRfdGltZUIOCgxfc2VydmVyX3RpbWVCCgoIX3BsYXllcnNCCgoIX3BsYXlpbmdCJQoWaW8uYXBoZWxpb24ucHJvdG8ucGluZ0IJUGluZ1Byb3RvUAFiBnByb3RvMw");
 
 /**
  * Client to server: a ping.
@@ -58,18 +58,18 @@ export type S2C = Message<"aphelion.ping.S2C"> & {
   serverTime?: bigint | undefined;
 
   /**
-   * Live game (protocol 2) sessions.
+   * Live game (protocol 2) sessions. Written even when 0: the original shows a missing one as "unknown".
    *
-   * @generated from field: uint32 players = 3;
+   * @generated from field: optional uint32 players = 3;
    */
-  players: number;
+  players?: number | undefined;
 
   /**
-   * Game sessions that are playing (authenticated).
+   * Game sessions that hold a connection now. Written even when 0, like players.
    *
-   * @generated from field: uint32 playing = 4;
+   * @generated from field: optional uint32 playing = 4;
    */
-  playing: number;
+  playing?: number | undefined;
 };
 
 /**

@@ -29,7 +29,7 @@ describe("game messages (protocol 2)", () => {
     expect(gameCodec.send({ send: (payload) => (sent.push(hex(payload)), true) }, { connectionReady: [{}] })).toBe(true);
     expect(sent).toEqual(["b20600"]); // field 102, empty message
     const seen: string[] = [];
-    const onMessage = gameCodec.handler((s2c) => seen.push(s2c.localChatMessage[0]!.message));
+    const onMessage = gameCodec.handler((s2c) => seen.push(s2c.localChatMessage[0]!.message ?? ""));
     onMessage(toBinary(game.S2CSchema, create(game.S2CSchema, { localChatMessage: [{ sender: "a", message: "m" }] })), {} as AphelionConnection);
     expect(seen).toEqual(["m"]);
   });

@@ -171,6 +171,9 @@ final class SoakRun {
         WebSocketClientProtocolConfig config = WebSocketClientProtocolConfig.newBuilder()
                 .webSocketUri(options.url)
                 .handleCloseFrames(false)
+                // A drop is a TCP abort: Netty would otherwise send a 1000 close first, and a 1000 on a
+                // session's last connection means the client left (the session ends at once).
+                .sendCloseFrame(null)
                 .dropPongFrames(true)
                 .handshakeTimeoutMillis(30_000)
                 .maxFramePayloadLength(65536)
