@@ -15,11 +15,12 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The example game ({@code examples/game}: its own Maven build, its own {@code .proto}, the server as
- * one dependency) builds and passes its own tests against the library this build packaged, as a
- * game developer's project would: the plain jar (no classifier) is installed into the local Maven
- * repository, then the example is built with the repository's Maven wrapper. Runs after
- * {@code package}, in {@code verify}.
+ * The artifacts a game developer depends on, used as they would be: the server's library jar (no
+ * classifier) of this build is installed into the local Maven repository, the Java client
+ * ({@code clients/java}, JDK only, sharing the server's wire codec) is built, tested and installed,
+ * then the example game ({@code examples/game}: its own Maven build and {@code .proto}, the server
+ * as one dependency, its tests playing through the Java client) builds and passes its tests. Runs
+ * after {@code package}, in {@code verify}.
  */
 class ExampleGameIT {
 
@@ -28,8 +29,10 @@ class ExampleGameIT {
         Path library = BuildOutput.libraryJar();
 
         run("install", List.of("./mvnw", "-B", "install:install-file", "-Dfile=" + library, "-DpomFile=pom.xml"));
+        String client = run("client", List.of("./mvnw", "-B", "-f", "clients/java/pom.xml", "install"));
         String output = run("example", List.of("./mvnw", "-B", "-f", "examples/game/pom.xml", "verify"));
 
+        assertThat(client).as("the Java client's own tests").contains("Tests run: 3, Failures: 0, Errors: 0, Skipped: 0");
         assertThat(output).contains("Tests run: 3, Failures: 0, Errors: 0, Skipped: 0").contains("BUILD SUCCESS");
     }
 
