@@ -12,6 +12,7 @@ import io.aphelion.server.handshake.HandshakeService;
 import io.aphelion.server.handshake.HandshakeService.ServedProtocol;
 import io.aphelion.server.observability.TransportMetrics;
 import io.aphelion.server.protocol.game.GameMessageService;
+import io.aphelion.server.protocol.game.GameMessageServiceDecorator;
 import io.aphelion.server.protocol.game.GameProtocol;
 import io.aphelion.server.protocol.game.GameSessions;
 import io.aphelion.server.protocol.game.LobbyGameMessageService;
@@ -36,7 +37,8 @@ import org.springframework.context.annotation.Import;
 
 /**
  * Wires the Aphelion transport. Every bean backs off when the application declares its own,
- * above all {@link GameMessageService}.
+ * above all {@link GameMessageService}, which protocol 2 gets wrapped in every
+ * {@link GameMessageServiceDecorator} bean, in order.
  */
 @AutoConfiguration
 @EnableConfigurationProperties(AphelionProperties.class)
@@ -96,7 +98,7 @@ public class AphelionAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     HandshakeService aphelionHandshakeService(AphelionProperties properties, SessionRegistry registry,
-            Scheduler scheduler, GameMessageService gameMessageService,
+            Scheduler scheduler, GameMessageService gameMessageService, ObjectProvider<GameMessageServiceDecorator> gameDecorators,
             @org.springframework.beans.factory.annotation.Qualifier("aphelionGameExecutor") ExecutorService gameExecutor) {
         AphelionProperties.VersionRange ping = properties.getProtocols().getPing();
         AphelionProperties.VersionRange game = properties.getProtocols().getGame();
@@ -104,7 +106,8 @@ public class AphelionAutoConfiguration {
                 WireFormat.PROTOCOL_PING, new ServedProtocol(ping.getMinVersion(), ping.getMaxVersion(),
                         new PingProtocol(registry, scheduler)),
                 WireFormat.PROTOCOL_GAME, new ServedProtocol(game.getMinVersion(), game.getMaxVersion(),
-                        new GameProtocol(gameMessageService, gameExecutor, properties.getSession().getMaxPendingInbound()))));
+                        new GameProtocol(GameMessageServiceDecorator.decorateAll(gameMessageService, gameDecorators.orderedStream()),
+                                gameExecutor, properties.getSession().getMaxPendingInbound()))));
     }
 
     /** Makes the {@link Connection} of each websocket, for either engine. */

@@ -2,19 +2,24 @@ package io.aphelion.server.observability;
 
 import io.aphelion.server.config.AphelionAutoConfiguration;
 import io.aphelion.server.config.AphelionProperties;
+import io.aphelion.server.protocol.game.GameMessageServiceDecorator;
 import io.aphelion.server.session.SessionRegistry;
 import io.aphelion.server.transport.OpenWebSockets;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.Ordered;
+import org.springframework.core.annotation.Order;
 
 /**
- * The transport's life as operators see it: graceful shutdown, and the {@code aphelion} health
- * indicator when Actuator's health is present. Metrics are in
+ * The transport's life as operators see it: graceful shutdown, the session id in the logging
+ * context of every game call, and the {@code aphelion} health indicator when Actuator's health is
+ * present. Metrics are in
  * {@link AphelionMetricsAutoConfiguration}.
  */
 @AutoConfiguration(after = AphelionAutoConfiguration.class)
@@ -25,6 +30,19 @@ public class AphelionObservabilityAutoConfiguration {
     GracefulShutdown aphelionGracefulShutdown(SessionRegistry sessions, OpenWebSockets webSockets,
             AphelionProperties properties) {
         return new GracefulShutdown(sessions, webSockets, properties.getShutdown().getTimeout());
+    }
+
+    /**
+     * Wraps the application's {@code GameMessageService} in {@link ObservedGameMessageService}:
+     * the session id in the MDC during each call, and call timers when
+     * {@link AphelionMetricsAutoConfiguration} declared {@link GameCallMetrics}. Last in order, so
+     * it is the outermost decorator and the application's own decorators log with the MDC set.
+     */
+    @Bean
+    @Order(Ordered.LOWEST_PRECEDENCE)
+    @ConditionalOnMissingBean(name = "aphelionObservedGameMessageService")
+    GameMessageServiceDecorator aphelionObservedGameMessageService(ObjectProvider<GameCallMetrics> metrics) {
+        return service -> new ObservedGameMessageService(service, metrics.getIfAvailable(() -> GameCallMetrics.NONE));
     }
 
     /** The {@code aphelion} health indicator. */
