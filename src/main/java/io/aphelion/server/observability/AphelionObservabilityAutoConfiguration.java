@@ -7,6 +7,9 @@ import io.aphelion.server.session.SessionRegistry;
 import io.aphelion.server.transport.OpenWebSockets;
 
 import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
+import org.springframework.boot.actuate.autoconfigure.endpoint.expose.EndpointExposure;
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
@@ -18,8 +21,8 @@ import org.springframework.core.annotation.Order;
 
 /**
  * The transport's life as operators see it: graceful shutdown, the session id in the logging
- * context of every game call, and the {@code aphelion} health indicator when Actuator's health is
- * present. Metrics are in
+ * context of every game call, and with Actuator the {@code aphelion} health indicator and the
+ * {@code aphelionsessions} endpoint. Metrics are in
  * {@link AphelionMetricsAutoConfiguration}.
  */
 @AutoConfiguration(after = AphelionAutoConfiguration.class)
@@ -43,6 +46,29 @@ public class AphelionObservabilityAutoConfiguration {
     @ConditionalOnMissingBean(name = "aphelionObservedGameMessageService")
     GameMessageServiceDecorator aphelionObservedGameMessageService(ObjectProvider<GameCallMetrics> metrics) {
         return service -> new ObservedGameMessageService(service, metrics.getIfAvailable(() -> GameCallMetrics.NONE));
+    }
+
+    /**
+     * The {@code aphelionsessions} endpoint, when Actuator is present and the endpoint is
+     * available (exposed over the web or JMX, and its access not turned off).
+     */
+    @Configuration(proxyBeanMethods = false)
+    @ConditionalOnClass(Endpoint.class)
+    @ConditionalOnAvailableEndpoint(AphelionSessionsEndpoint.class)
+    static class SessionsEndpointConfiguration {
+
+        @Bean
+        @ConditionalOnMissingBean
+        AphelionSessionsEndpoint aphelionSessionsEndpoint(SessionRegistry sessions) {
+            return new AphelionSessionsEndpoint(sessions);
+        }
+
+        @Bean
+        @ConditionalOnMissingBean
+        @ConditionalOnAvailableEndpoint(exposure = EndpointExposure.WEB)
+        AphelionSessionsEndpointWebExtension aphelionSessionsEndpointWebExtension(AphelionSessionsEndpoint endpoint) {
+            return new AphelionSessionsEndpointWebExtension(endpoint);
+        }
     }
 
     /** The {@code aphelion} health indicator. */

@@ -103,6 +103,14 @@ class AphelionObservabilityAutoConfigurationTest {
     }
 
     @Test
+    void theSessionsEndpointExistsOnlyWhenExposed() {
+        runner.run(context -> assertThat(context).doesNotHaveBean(AphelionSessionsEndpoint.class));
+        runner.withPropertyValues("management.endpoints.web.exposure.include=health,aphelionsessions")
+                .run(context -> assertThat(context).hasSingleBean(AphelionSessionsEndpoint.class)
+                        .hasSingleBean(AphelionSessionsEndpointWebExtension.class));
+    }
+
+    @Test
     void healthIsUpUntilShutdownThenOutOfService() {
         runner.run(context -> {
             AphelionHealthIndicator health = context.getBean(AphelionHealthIndicator.class);

@@ -133,6 +133,11 @@ class ObservabilityIntegrationTest extends ServerTestSupport {
     }
 
     @Test
+    void theSessionsEndpointIsNotExposedByDefault() throws Exception {
+        assertThat(get("/actuator/aphelionsessions").statusCode()).isEqualTo(404);
+    }
+
+    @Test
     void infoShowsTheBuildAndTheGitCommit() throws Exception {
         HttpResponse<String> info = get("/actuator/info");
 
