@@ -13,6 +13,7 @@ import io.aphelion.server.handshake.ServedProtocol;
 import io.aphelion.server.observability.TransportMetrics;
 import io.aphelion.server.protocol.game.GameMessageService;
 import io.aphelion.server.protocol.game.GameService;
+import io.aphelion.server.protocol.game.GameServiceDecorator;
 import io.aphelion.server.protocol.game.GameProtocol;
 import io.aphelion.server.protocol.game.GameSessions;
 import io.aphelion.server.protocol.game.LobbyGameMessageService;
@@ -38,7 +39,8 @@ import org.springframework.context.annotation.Import;
 
 /**
  * Wires the Aphelion transport. Every bean backs off when the application declares its own,
- * above all the game ({@link GameService}, or {@link GameMessageService} over game.proto).
+ * above all the game ({@link GameService}, or {@link GameMessageService} over game.proto), which
+ * protocol 2 gets wrapped in every {@link GameServiceDecorator} bean, in order.
  */
 @AutoConfiguration
 @EnableConfigurationProperties(AphelionProperties.class)
@@ -109,10 +111,11 @@ public class AphelionAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean(name = "aphelionGameProtocol")
     ServedProtocol aphelionGameProtocol(AphelionProperties properties, GameService<?, ?> gameService,
-            @Qualifier("aphelionGameExecutor") ExecutorService gameExecutor) {
+            ObjectProvider<GameServiceDecorator> gameDecorators, @Qualifier("aphelionGameExecutor") ExecutorService gameExecutor) {
         AphelionProperties.VersionRange game = properties.getProtocols().getGame();
         return new ServedProtocol(WireFormat.PROTOCOL_GAME, game.getMinVersion(), game.getMaxVersion(),
-                new GameProtocol<>(gameService, gameExecutor, properties.getSession().getMaxPendingInbound()));
+                new GameProtocol<>(GameServiceDecorator.decorateAll(gameService, gameDecorators.orderedStream()),
+                        gameExecutor, properties.getSession().getMaxPendingInbound()));
     }
 
     /** Checks init packets against every {@link ServedProtocol} bean. */

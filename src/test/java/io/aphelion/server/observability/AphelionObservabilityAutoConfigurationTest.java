@@ -4,9 +4,12 @@ import java.time.Duration;
 
 import io.aphelion.server.config.AphelionAutoConfiguration;
 import io.aphelion.server.config.AphelionProperties;
+import io.aphelion.server.protocol.game.GameMessageService;
+import io.aphelion.server.protocol.game.GameServiceDecorator;
 import io.aphelion.server.session.SessionRegistry;
 import io.aphelion.server.transport.OpenWebSockets;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.binder.MeterBinder;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 
 import org.junit.jupiter.api.Test;
@@ -60,6 +63,51 @@ class AphelionObservabilityAutoConfigurationTest {
                     assertThat(context).doesNotHaveBean(MicrometerTransportMetrics.class);
                     assertThat(context.getBean(TransportMetrics.class)).isSameAs(UserMetrics.METRICS);
                 });
+    }
+
+    @Test
+    void withoutAMeterRegistryGameCallsGetTheMdcButNoTimers() {
+        runner.run(context -> {
+            assertThat(context).doesNotHaveBean(GameCallMetrics.class);
+            assertThat(context).doesNotHaveBean("aphelionGameExecutorMetrics");
+            GameServiceDecorator decorator = context.getBean("aphelionObservedGameService",
+                    GameServiceDecorator.class);
+            assertThat(decorator.decorate(context.getBean(GameMessageService.class)))
+                    .isInstanceOf(ObservedGameService.class);
+        });
+    }
+
+    @Test
+    void withAMeterRegistryGameCallsAndTheGamePoolAreMeasured() {
+        runner.withBean(MeterRegistry.class, SimpleMeterRegistry::new).run(context -> {
+            assertThat(context).hasSingleBean(MicrometerGameCallMetrics.class);
+            MeterRegistry registry = context.getBean(MeterRegistry.class);
+            // Six methods, two outcomes: all there before the first call.
+            assertThat(registry.find(MicrometerGameCallMetrics.NAME).timers()).hasSize(12);
+            assertThat(registry.find(MicrometerGameCallMetrics.NAME).tags("method", "onMessage", "outcome", "error")
+                    .timer()).isNotNull();
+
+            SimpleMeterRegistry pool = new SimpleMeterRegistry();
+            context.getBean("aphelionGameExecutorMetrics", MeterBinder.class).bindTo(pool);
+            int threads = context.getBean(AphelionProperties.class).getGame().effectiveThreads();
+            assertThat(pool.get("executor.pool.max").tag("name", "aphelion.game").gauge().value()).isEqualTo(threads);
+        });
+    }
+
+    @Test
+    void theApplicationsGameMessageServiceStaysTheBeanItDeclared() {
+        runner.withBean("userGame", GameMessageService.class, () -> (session, message) -> { })
+                .run(context -> assertThat(context.getBean(GameMessageService.class))
+                        .isSameAs(context.getBean("userGame"))
+                        .isNotInstanceOf(ObservedGameService.class));
+    }
+
+    @Test
+    void theSessionsEndpointExistsOnlyWhenExposed() {
+        runner.run(context -> assertThat(context).doesNotHaveBean(AphelionSessionsEndpoint.class));
+        runner.withPropertyValues("management.endpoints.web.exposure.include=health,aphelionsessions")
+                .run(context -> assertThat(context).hasSingleBean(AphelionSessionsEndpoint.class)
+                        .hasSingleBean(AphelionSessionsEndpointWebExtension.class));
     }
 
     @Test

@@ -17,6 +17,8 @@ import io.aphelion.server.testing.ServerTestSupport;
 import io.aphelion.wire.WireFormat;
 
 import org.junit.jupiter.api.Test;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
@@ -27,7 +29,7 @@ import static org.awaitility.Awaitility.await;
 /**
  * Actuator over real sockets: the Prometheus scrape shows the transport's metrics once a client
  * shook hands and pinged, and the health probes are UP with the {@code aphelion} indicator in
- * readiness.
+ * readiness; {@code /actuator/info} shows the build and the git commit.
  */
 @SpringBootTest(webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = "management.endpoint.health.show-details=always")
@@ -128,6 +130,23 @@ class ObservabilityIntegrationTest extends ServerTestSupport {
     void metricsAndInfoEndpointsAreExposed() throws Exception {
         assertThat(get("/actuator/metrics/aphelion.handshakes").statusCode()).isEqualTo(200);
         assertThat(get("/actuator/info").statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void theSessionsEndpointIsNotExposedByDefault() throws Exception {
+        assertThat(get("/actuator/aphelionsessions").statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void infoShowsTheBuildAndTheGitCommit() throws Exception {
+        HttpResponse<String> info = get("/actuator/info");
+
+        assertThat(info.statusCode()).isEqualTo(200);
+        JsonNode body = JsonMapper.shared().readTree(info.body());
+        assertThat(body.at("/build/version").asString()).isNotBlank();
+        assertThat(body.at("/build/artifact").asString()).isEqualTo("aphelion-server");
+        // Simple mode shows the abbreviated id: at least 7 hex digits.
+        assertThat(body.at("/git/commit/id").asString()).matches("[0-9a-f]{7,40}");
     }
 
     private HttpResponse<String> get(String path) throws IOException, InterruptedException {
