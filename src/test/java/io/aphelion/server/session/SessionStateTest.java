@@ -410,6 +410,31 @@ class SessionStateTest {
     }
 
     @Test
+    void anOwedAckIsNeverLostWithTheVolatileAnswersItWouldHaveRiddenOn() {
+        FakeSink sink = new FakeSink();
+        Connection connection = ackingConnection(sink);
+        Session session = connection.session();
+        sink.stall(); // a client that floods and does not read: answers pile up, most are dropped
+        int dropped = 0;
+        for (int i = 0; i < 300; i++) {
+            packet(connection, 0, "c" + i);
+            dropped += session.send(("answer" + i).getBytes(), Delivery.VOLATILE) ? 0 : 1;
+        }
+        assertThat(dropped).as("volatile answers dropped for the full buffer").isGreaterThan(250);
+
+        sink.completeWrites();
+        scheduler.advance(Duration.ofMillis(10)); // the ack delay, for what is left to go alone
+
+        List<byte[]> frames = sink.frames();
+        int acked = 0;
+        for (byte[] frame : frames.subList(1, frames.size())) {
+            assertThat((int) frame[0]).as("one ack byte carries at most 127").isBetween(0, 127);
+            acked += frame[0];
+        }
+        assertThat(acked).as("every payload packet acked exactly once").isEqualTo(300);
+    }
+
+    @Test
     void fullBufferDropsVolatileMessages() {
         FakeSink sink = new FakeSink();
         Connection connection = ackingConnection(sink);
