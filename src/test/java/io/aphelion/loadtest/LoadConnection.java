@@ -8,11 +8,9 @@ import io.aphelion.wire.InitPacket;
 import io.aphelion.wire.WireFormat;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler.ClientHandshakeStateEvent;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 
 /**
@@ -27,7 +25,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrame;
  * <p>Threads: every method runs on the channel's event loop, except {@link #start}/{@link #stop}
  * which hop onto it; no field needs a lock.
  */
-final class LoadConnection extends SimpleChannelInboundHandler<WebSocketFrame> {
+final class LoadConnection extends AphelionClientHandler {
 
     /** Tag of field 1, wire type 1 (fixed64): {@code client_time} in ping {@code S2C} and in {@code TimeResponse}. */
     private static final int TAG_CLIENT_TIME = (1 << 3) | 1;
@@ -44,8 +42,6 @@ final class LoadConnection extends SimpleChannelInboundHandler<WebSocketFrame> {
     private final long connectStartNanos;
     /** Completes with true when the token arrived, false when the connection failed first. */
     final CompletableFuture<Boolean> handshake = new CompletableFuture<>();
-
-    private ChannelHandlerContext ctx;
     private boolean awaitingToken = true;
     /** The tool is closing this connection: its close is not an error. */
     private boolean closingByUs;
@@ -69,20 +65,13 @@ final class LoadConnection extends SimpleChannelInboundHandler<WebSocketFrame> {
     }
 
     @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-        this.ctx = ctx;
+    protected byte[] initPacket() {
+        return InitPacket.newSession(protocol, 1).encode();
     }
 
     @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
-        if (event == ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
-            byte[] init = InitPacket.newSession(protocol, 1).encode();
-            ctx.writeAndFlush(new BinaryWebSocketFrame(ctx.alloc().buffer(init.length).writeBytes(init)));
-        }
-        else if (event == ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
-            stats.error("upgrade timeout");
-        }
-        super.userEventTriggered(ctx, event);
+    protected void upgradeTimedOut() {
+        stats.error("upgrade timeout");
     }
 
     @Override

@@ -4,10 +4,8 @@ import io.aphelion.wire.InitPacket;
 import io.aphelion.wire.WireFormat;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler.ClientHandshakeStateEvent;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 
 /**
@@ -15,16 +13,14 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrame;
  * the run is sending, acking the answers on the pings themselves. It stops by itself when the
  * run stops sending. On its channel's event loop.
  */
-final class PingFlooder extends SimpleChannelInboundHandler<WebSocketFrame> {
+final class PingFlooder extends AphelionClientHandler {
 
     /** Tag of ping {@code C2S.client_time} (field 1, fixed64). */
     private static final int TAG_CLIENT_TIME = (1 << 3) | 1;
     /** Pings written per turn of the event loop, so the flooder shares its loop with the game clients. */
     private static final int BATCH = 64;
 
-    private final SoakRun run;
-    private ChannelHandlerContext ctx;
-    private boolean awaitingToken = true;
+    private final SoakRun run;    private boolean awaitingToken = true;
     private int owed;
     long pingsSent;
     long answers;
@@ -37,17 +33,8 @@ final class PingFlooder extends SimpleChannelInboundHandler<WebSocketFrame> {
     }
 
     @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-        this.ctx = ctx;
-    }
-
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
-        if (event == ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
-            byte[] init = InitPacket.newSession(WireFormat.PROTOCOL_PING, 1).encode();
-            ctx.writeAndFlush(new BinaryWebSocketFrame(ctx.alloc().buffer(init.length).writeBytes(init)));
-        }
-        super.userEventTriggered(ctx, event);
+    protected byte[] initPacket() {
+        return InitPacket.newSession(WireFormat.PROTOCOL_PING, 1).encode();
     }
 
     @Override

@@ -10,10 +10,8 @@ import io.aphelion.wire.WireFormat;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler.ClientHandshakeStateEvent;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 
 /**
@@ -22,12 +20,10 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrame;
  * what it has for it without disturbing anyone else. At the end it reads again to see how the
  * server treated it. On its channel's event loop.
  */
-final class SlowReader extends SimpleChannelInboundHandler<WebSocketFrame> {
+final class SlowReader extends AphelionClientHandler {
 
     private final SoakRun run;
-    private final String nickname;
-    private ChannelHandlerContext ctx;
-    private boolean awaitingToken = true;
+    private final String nickname;    private boolean awaitingToken = true;
     private boolean stalled;
     /** Packets read, before the stall and after the end. */
     long packetsRead;
@@ -44,17 +40,8 @@ final class SlowReader extends SimpleChannelInboundHandler<WebSocketFrame> {
     }
 
     @Override
-    public void handlerAdded(ChannelHandlerContext ctx) {
-        this.ctx = ctx;
-    }
-
-    @Override
-    public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
-        if (event == ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
-            byte[] init = InitPacket.newSession(WireFormat.PROTOCOL_GAME, 1).encode();
-            ctx.writeAndFlush(new BinaryWebSocketFrame(ctx.alloc().buffer(init.length).writeBytes(init)));
-        }
-        super.userEventTriggered(ctx, event);
+    protected byte[] initPacket() {
+        return InitPacket.newSession(WireFormat.PROTOCOL_GAME, 1).encode();
     }
 
     @Override

@@ -27,10 +27,8 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
-import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler.ClientHandshakeStateEvent;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 
 /**
@@ -422,11 +420,9 @@ final class SoakClient {
     }
 
     /** One websocket of the client: handshake, acks both ways, the server's packets. On the client's loop. */
-    private final class Connection extends SimpleChannelInboundHandler<WebSocketFrame> {
+    private final class Connection extends AphelionClientHandler {
 
-        final boolean quickDrop;
-        ChannelHandlerContext ctx;
-        boolean awaitingToken = true;
+        final boolean quickDrop;        boolean awaitingToken = true;
         /** Our payload packets on this connection the server has not acked yet: the chat lines each carried. */
         final ArrayDeque<int[]> unacked = new ArrayDeque<>();
         /** Until its token arrives (or it fails first): counted in the client's {@code connecting}. */
@@ -446,21 +442,14 @@ final class SoakClient {
         }
 
         @Override
-        public void handlerAdded(ChannelHandlerContext ctx) {
-            this.ctx = ctx;
+        protected byte[] initPacket() {
+            return token == null ? InitPacket.newSession(WireFormat.PROTOCOL_GAME, 1).encode()
+                    : new InitPacket(WireFormat.PROTOCOL_GAME, 1, token).encode();
         }
 
         @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
-            if (event == ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
-                byte[] init = token == null ? InitPacket.newSession(WireFormat.PROTOCOL_GAME, 1).encode()
-                        : new InitPacket(WireFormat.PROTOCOL_GAME, 1, token).encode();
-                ctx.writeAndFlush(new BinaryWebSocketFrame(ctx.alloc().buffer(init.length).writeBytes(init)));
-            }
-            else if (event == ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
-                run.stats().error("upgrade timeout");
-            }
-            super.userEventTriggered(ctx, event);
+        protected void upgradeTimedOut() {
+            run.stats().error("upgrade timeout");
         }
 
         @Override
