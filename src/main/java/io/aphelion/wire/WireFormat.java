@@ -42,7 +42,7 @@ public final class WireFormat {
 
     /**
      * The largest ack one packet carries: 127, although the field is a u8, because the original
-     * 2015 client reads it as a signed byte (PRODUCT.md "Frames after the handshake"). Larger counts
+     * 2015 client reads it as a signed byte (docs/PRODUCT.md "Frames after the handshake"). Larger counts
      * span several packets. Received acks are read unsigned, 0..255.
      */
     public static final int MAX_ACK = 127;

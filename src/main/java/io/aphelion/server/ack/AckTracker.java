@@ -8,7 +8,7 @@ import io.aphelion.wire.ProtocolViolationException;
 import io.aphelion.wire.WireFormat;
 
 /**
- * The ack state of one connection, both ways (PRODUCT.md "Frames after the handshake").
+ * The ack state of one connection, both ways (docs/PRODUCT.md "Frames after the handshake").
  *
  * <ul>
  * <li>Inbound: {@link #received()} counts payload-carrying packets from the peer;

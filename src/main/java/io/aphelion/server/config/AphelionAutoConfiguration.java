@@ -85,7 +85,12 @@ public class AphelionAutoConfiguration {
         return new LobbyGameMessageService(sessions, scheduler::nanoTime);
     }
 
-    /** The threads the GameMessageService runs on; each session's work is serialised on top of it. */
+    /**
+     * The threads the game service runs on; each session's work is serialised on top of it. The
+     * pool's queue holds at most one task per session that has work (its serial executor's drain),
+     * so it is bounded by the live sessions; each session's own backlog is bounded by
+     * {@code aphelion.session.max-pending-inbound}, past which its connection is closed with 1008.
+     */
     @Bean(name = "aphelionGameExecutor", destroyMethod = "shutdown")
     @ConditionalOnMissingBean(name = "aphelionGameExecutor")
     ExecutorService aphelionGameExecutor(AphelionProperties properties) {

@@ -13,7 +13,7 @@ import org.springframework.validation.Validator;
 
 /**
  * Configuration of the Aphelion server, under the {@code aphelion} prefix. The defaults are the
- * ones {@code PRODUCT.md} fixes; {@code application.yml} at the top of the repository lists every
+ * ones {@code docs/PRODUCT.md} fixes; {@code application.yml} at the top of the repository lists every
  * key. Checked at start-up: a bad value stops the server with a message naming the key.
  */
 @ConfigurationProperties("aphelion")

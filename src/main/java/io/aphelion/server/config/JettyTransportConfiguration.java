@@ -34,8 +34,7 @@ class JettyTransportConfiguration {
      * One selector thread per core unless {@code server.jetty.threads.selectors} says otherwise.
      * The native engine reads, handles and answers frames on the selector threads (as Netty does
      * on its event loops), so Jetty's default of one per two cores leaves half the cores out of
-     * the read path: on 2 cores, ping RTT p50 0.34-0.56 ms with one selector against 0.10-0.14 ms
-     * with two, same run (docs/BENCHMARKS.md).
+     * the read path (measured in docs/BENCHMARKS.md).
      */
     @Bean
     WebServerFactoryCustomizer<ConfigurableJettyWebServerFactory> aphelionJettySelectors(Environment environment) {

@@ -15,7 +15,7 @@ import io.aphelion.wire.ProtocolViolationException;
 import io.aphelion.wire.WireFormat;
 
 /**
- * Checks init packets in PRODUCT.md's order, first failure wins: length (4003, by the decoder),
+ * Checks init packets in docs/PRODUCT.md's order, first failure wins: length (4003, by the decoder),
  * protocol known and served (4000), version (0 passes; below min 4001; above max 4002), then the
  * token (unknown, ended or of another protocol: a new session; full: 4100).
  *

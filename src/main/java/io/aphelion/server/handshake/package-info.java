@@ -1,5 +1,5 @@
 /**
  * The init packet: which protocols are served, which versions, and which session a connection
- * joins (PRODUCT.md "Handshake").
+ * joins (docs/PRODUCT.md "Handshake").
  */
 package io.aphelion.server.handshake;

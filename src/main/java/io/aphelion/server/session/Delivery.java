@@ -1,6 +1,6 @@
 package io.aphelion.server.session;
 
-/** How a message is delivered (PRODUCT.md "Sessions"). */
+/** How a message is delivered (docs/PRODUCT.md "Sessions"). */
 public enum Delivery {
 
     /**

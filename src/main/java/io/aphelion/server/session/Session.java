@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A player session: 1..max-connections connections of one protocol, and the messages on their
- * way to the client (PRODUCT.md "Sessions").
+ * way to the client (docs/PRODUCT.md "Sessions").
  *
  * <ul>
  * <li>Routing: each message goes to the open connection with the fewest messages routed to it and
@@ -61,7 +61,7 @@ public final class Session {
         ENDED
     }
 
-    /** How the session's client acks (PRODUCT.md "Frames after the handshake"). */
+    /** How the session's client acks (docs/PRODUCT.md "Frames after the handshake"). */
     enum Acking {
         /** No ack yet: packets are retained as an acking client's are. */
         UNDECIDED,

@@ -8,7 +8,11 @@
  * {@link io.aphelion.server.session.SessionRegistry} finds sessions by token and by id.
  *
  * <p>Locking: one {@link java.util.concurrent.locks.ReentrantLock} per session guards the session
- * and the delivery state of all its connections. No other lock is taken while holding it, and no
- * I/O waits under it (writes are asynchronous).
+ * and the delivery state of all its connections, and its acking decision. No I/O waits under it
+ * (writes are asynchronous). What runs under it, and so takes other locks briefly: the protocol's
+ * lifecycle calls (the game protocol hands them to the session's serial executor, whose queue is
+ * lock-free, and from there to the game pool's queue), timers being armed or cancelled on the
+ * {@link io.aphelion.server.support.Scheduler} (its own queue's lock), and the registry's
+ * concurrent maps and counters when the session ends. None of those calls back into a session.
  */
 package io.aphelion.server.session;

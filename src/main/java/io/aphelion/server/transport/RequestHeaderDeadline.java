@@ -11,7 +11,7 @@ import org.eclipse.jetty.server.internal.HttpConnection;
 import org.eclipse.jetty.util.thread.Scheduler;
 
 /**
- * Bounds the HTTP part of the way from TCP accept to a complete init packet (PRODUCT.md "Before
+ * Bounds the HTTP part of the way from TCP accept to a complete init packet (docs/PRODUCT.md "Before
  * the init packet"): a socket whose first HTTP request has not completed its headers within
  * {@code aphelion.websocket.init-timeout} of the accept is closed. Jetty's idle timeout restarts
  * with every byte, so a request that trickles in one byte at a time (slowloris) would otherwise
