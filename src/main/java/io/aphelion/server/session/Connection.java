@@ -89,8 +89,11 @@ public final class Connection {
     private boolean ackTimeoutArmed;
 
     // Inbound rate limit (GCRA form of a token bucket), reading thread only.
-    /** The time at which the bucket is full again; at most {@code burst} intervals ahead of now. */
-    private long rateFullAtNanos;
+    /**
+     * The time at which the bucket is full again; at most {@code burst} intervals ahead of now.
+     * Starts at the far past (a full bucket), whatever the clock's origin.
+     */
+    private long rateFullAtNanos = Long.MIN_VALUE;
 
     public Connection(FrameSink sink, Handshake handshake, Scheduler scheduler, TransportSettings settings,
             TransportMetrics metrics, AckFlusher ackFlusher) {
@@ -144,7 +147,7 @@ public final class Connection {
         }
     }
 
-    /** A websocket ping arrived (the engine answers it); it counts against the rate limit like a packet. */
+    /** A websocket ping arrived (the engine answers it); it counts against the rate limit like a packet (so does a pong). */
     public void onPing() {
         if (state.get() == State.OPEN) {
             withinRate();
@@ -279,6 +282,9 @@ public final class Connection {
      * unsolicited pong (RFC 6455 5.5.3) or a stale one proves nothing and is ignored.
      */
     public void onPong(ByteBuffer payload) {
+        if (state.get() == State.OPEN && !withinRate()) {
+            return; // a flood of (unsolicited) pongs counts like one of packets
+        }
         long outstanding = pingSentNanos;
         if (outstanding != 0 && payload.remaining() == Long.BYTES && payload.getLong(payload.position()) == outstanding) {
             pingSentNanos = 0;
@@ -566,6 +572,9 @@ public final class Connection {
 
         @Override
         public void failed(Throwable cause) {
+            // Closed before the writer is freed, so no other thread claims a dead socket's writer
+            // and overwrites the message in flight (its buffer share would never be released).
+            boolean first = state.getAndSet(State.CLOSED) != State.CLOSED;
             session.lock.lock();
             try {
                 writing = false;
@@ -575,7 +584,7 @@ public final class Connection {
             }
             log.debug("Write to {} failed: {}", remoteAddress(), cause.toString());
             // The socket broke under us: an abnormal loss (1006), not a close of ours.
-            if (state.getAndSet(State.CLOSED) != State.CLOSED) {
+            if (first) {
                 closeCode = CloseCodes.ABNORMAL;
                 sink.close(CloseCodes.GOING_AWAY, "Write failed");
                 released(CloseCodes.ABNORMAL, true);

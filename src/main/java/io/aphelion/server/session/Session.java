@@ -243,6 +243,9 @@ public final class Session {
     void packetReceived(Connection connection, int ack, boolean hasPayload) {
         lock.lock();
         try {
+            if (!connections.contains(connection)) {
+                return; // lost or ended meanwhile: its trackers were drained, an ack of it means nothing now
+            }
             if (ack > 0) {
                 long rtt = connection.acks.acked(ack, scheduler.nanoTime(), release);
                 metrics.ackReceived(ack, rtt);
@@ -395,6 +398,26 @@ public final class Session {
             lock.unlock();
         }
         closeAll(toClose, reason, description);
+    }
+
+    /**
+     * Ends the session like {@link #close}, but only if it has no connection at this moment
+     * (waiting to be resumed), decided under the lock so a resume cannot slip in between.
+     *
+     * @return whether it was ended by this call
+     */
+    public boolean closeIfDetached(SessionEndReason reason) {
+        lock.lock();
+        try {
+            if (state != State.DETACHED) {
+                return false;
+            }
+            endLocked(reason); // no connection: nothing to close
+            return true;
+        }
+        finally {
+            lock.unlock();
+        }
     }
 
     private List<Connection> endLocked(SessionEndReason reason) {

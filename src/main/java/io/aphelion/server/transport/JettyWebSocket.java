@@ -523,6 +523,9 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
         boolean closeSocket = false;
         synchronized (writeLock) {
             done = writing;
+            if (done == null) {
+                return; // failWrites let go of the writer meanwhile: the socket is closing
+            }
             next = waitingPong;
             if (next != null) {
                 waitingPong = null;

@@ -167,6 +167,11 @@ class ObservedGameServiceTest {
         }
 
         @Override
+        public boolean closeIfDetached(String reason) {
+            return false;
+        }
+
+        @Override
         public boolean isOpen() {
             return true;
         }

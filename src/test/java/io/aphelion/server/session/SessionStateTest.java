@@ -177,13 +177,24 @@ class SessionStateTest {
         for (int i = 0; i < 200; i++) {
             packet(connection, 0, "m" + i);
             connection.onPing();
-            scheduler.advance(Duration.ofMillis(200)); // 2 frames per 200 ms: the rate
+            scheduler.advance(Duration.ofMillis(300)); // up to 3 frames (packet, ping, pong) per 300 ms: the rate
             if (sink.lastPing() != null) {
                 connection.onPong(sink.lastPing());
             }
         }
         assertThat(sink.closeCode()).isZero();
         assertThat(messages).hasSize(200);
+    }
+
+    @Test
+    void unsolicitedPongsCountAgainstTheRateLimit() {
+        settings = rateLimited(10, 5);
+        FakeSink sink = new FakeSink();
+        Connection connection = connect(sink, null);
+        for (int i = 0; i < 6; i++) {
+            connection.onPong(ByteBuffer.allocate(0));
+        }
+        assertThat(sink.closeCode()).isEqualTo(CloseCodes.RATE_LIMITED);
     }
 
     @Test
@@ -744,6 +755,37 @@ class SessionStateTest {
         assertThatThrownBy(() -> connection.session().send(new byte[0], Delivery.RELIABLE))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("0 bytes");
         assertThat(connection.session().bufferedMessages()).isZero();
+    }
+
+    @Test
+    void closeIfDetachedEndsOnlyASessionWithNoConnection() {
+        FakeSink sink = new FakeSink();
+        Connection connection = connect(sink, null);
+        Session session = connection.session();
+
+        assertThat(session.closeIfDetached(SessionEndReason.CLOSED_BY_SERVER)).as("live: left alone").isFalse();
+        assertThat(session.state()).isEqualTo(Session.State.LIVE);
+        assertThat(sink.closeCode()).isZero();
+
+        connection.onClosed(CloseCodes.ABNORMAL);
+        assertThat(session.closeIfDetached(SessionEndReason.CLOSED_BY_SERVER)).isTrue();
+        assertThat(session.endReason()).isEqualTo(SessionEndReason.CLOSED_BY_SERVER);
+        assertThat(session.closeIfDetached(SessionEndReason.CLOSED_BY_SERVER)).as("ended: nothing to do").isFalse();
+        assertThat(events).endsWith("ended CLOSED_BY_SERVER");
+    }
+
+    @Test
+    void anAckArrivingAfterTheSessionEndedIsIgnoredNotAProtocolError() {
+        FakeSink sink = new FakeSink();
+        Connection connection = ackingConnection(sink);
+        Session session = connection.session();
+        session.send("m".getBytes(), Delivery.RELIABLE);
+        session.close(SessionEndReason.CLOSED_BY_SERVER, "bye");
+        assertThat(sink.closeCode()).isEqualTo(CloseCodes.NORMAL);
+
+        session.packetReceived(connection, 1, false); // the client's ack of "m", racing the close
+
+        assertThat(session.endReason()).isEqualTo(SessionEndReason.CLOSED_BY_SERVER);
     }
 
     @Test

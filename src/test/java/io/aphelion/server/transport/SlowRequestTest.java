@@ -59,6 +59,34 @@ class SlowRequestTest extends ServerTestSupport {
     }
 
     @Test
+    void aSecondRequestTricklingInOnAKeptAliveConnectionIsClosedToo() throws IOException {
+        byte[] request = ("GET /aphelion HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                + "X-Padding: " + "x".repeat(300)).getBytes(StandardCharsets.US_ASCII);
+        try (Socket socket = new Socket("127.0.0.1", port)) {
+            socket.setSoTimeout(5000);
+            assertThat(get(socket)).startsWith("HTTP/1.1 200 ");
+            socket.setSoTimeout(100);
+            OutputStream out = socket.getOutputStream();
+            InputStream in = socket.getInputStream();
+            boolean closed = false;
+            for (int i = 0; i < request.length && !closed; i++) {
+                try {
+                    out.write(request[i]);
+                    out.flush();
+                    closed = in.read() == -1;
+                }
+                catch (SocketTimeoutException stillOpen) {
+                    // no answer yet: the socket is open
+                }
+                catch (IOException reset) {
+                    closed = true;
+                }
+            }
+            assertThat(closed).as("closed before the trickled request ended (~%d s)", request.length / 10).isTrue();
+        }
+    }
+
+    @Test
     void keepAliveHttpConnectionOutlivesTheInitTimeout() throws IOException {
         try (Socket socket = new Socket("127.0.0.1", port)) {
             socket.setSoTimeout(5000);

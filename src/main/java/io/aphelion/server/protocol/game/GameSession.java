@@ -42,6 +42,14 @@ public interface GameSession<S extends MessageLite> {
     /** Ends the session: its connections are closed with 1000 and this reason. */
     void close(String reason);
 
+    /**
+     * Ends the session only if it has no connection now (its client dropped and has not resumed
+     * yet), decided atomically: a session whose client just came back is left alone.
+     *
+     * @return whether the session was ended by this call
+     */
+    boolean closeIfDetached(String reason);
+
     /** Whether the session lives (connected, or waiting to be resumed). */
     boolean isOpen();
 

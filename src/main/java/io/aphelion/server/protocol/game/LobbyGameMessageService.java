@@ -95,15 +95,15 @@ public class LobbyGameMessageService implements GameMessageService {
         Long holder;
         while ((holder = nicknames.putIfAbsent(key, session.id())) != null) {
             GameSession<?> held = sessions.find(holder).orElse(null);
-            if (held != null && held.connectionCount() > 0) {
+            // Held by a session without a connection: it ends (atomically: unless its client just
+            // came back) and the nickname is ours. Held by one that already ended: ours too.
+            if (held != null && !held.closeIfDetached("Nickname taken by a new session")) {
                 return response(AuthenticateResponse.Error.NICKNAME_IN_USE, "Nickname in use");
             }
-            // Held by a session without a connection (or by one that just ended): it is ours.
             if (nicknames.replace(key, holder, session.id())) {
                 if (held != null) {
-                    log.info("Session {} takes nickname {} from session {}, which had no connection left",
+                    log.info("Session {} took nickname {} from session {}, which had no connection left",
                             session.id(), nickname, holder);
-                    held.close("Nickname taken by a new session");
                 }
                 break;
             }

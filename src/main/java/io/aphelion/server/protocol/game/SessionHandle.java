@@ -47,6 +47,11 @@ final class SessionHandle<S extends MessageLite> implements GameSession<S> {
     }
 
     @Override
+    public boolean closeIfDetached(String reason) {
+        return session.closeIfDetached(SessionEndReason.CLOSED_BY_SERVER);
+    }
+
+    @Override
     public boolean isOpen() {
         return session.state() != Session.State.ENDED;
     }
