@@ -1,9 +1,11 @@
 package io.aphelion.server.config;
 
 
+import io.aphelion.server.transport.EarlyEofHttpConnectionFactory;
 import io.aphelion.server.transport.RequestHeaderDeadline;
 import io.aphelion.server.transport.TcpNoDelayListener;
 
+import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.ServerConnector;
 
 import org.springframework.boot.jetty.ConfigurableJettyWebServerFactory;
@@ -45,6 +47,28 @@ class JettyTransportConfiguration {
         };
     }
 
+    /**
+     * Puts {@link EarlyEofHttpConnectionFactory} in place of the connector's HTTP/1.1 factory, with
+     * the same configuration, so a burst of abandoned requests does not start a thread each.
+     */
+    static void useEarlyEofHttpConnections(ServerConnector connector) {
+        HttpConnectionFactory jetty = connector.getConnectionFactory(HttpConnectionFactory.class);
+        if (jetty == null || jetty instanceof EarlyEofHttpConnectionFactory) {
+            return;
+        }
+        boolean wasDefault = jetty.getProtocol().equals(connector.getDefaultConnectionFactory().getProtocol());
+        EarlyEofHttpConnectionFactory ours = new EarlyEofHttpConnectionFactory(jetty.getHttpConfiguration());
+        ours.setInputBufferSize(jetty.getInputBufferSize());
+        ours.setUseInputDirectByteBuffers(jetty.isUseInputDirectByteBuffers());
+        ours.setUseOutputDirectByteBuffers(jetty.isUseOutputDirectByteBuffers());
+        ours.setTransferEncodingChunkMaxLength(jetty.getTransferEncodingChunkMaxLength());
+        connector.removeConnectionFactory(jetty.getProtocol());
+        connector.addFirstConnectionFactory(ours);
+        if (wasDefault) {
+            connector.setDefaultProtocol(ours.getProtocol());
+        }
+    }
+
     @Bean
     TcpNoDelayListener aphelionTcpNoDelay() {
         return new TcpNoDelayListener();
@@ -55,6 +79,7 @@ class JettyTransportConfiguration {
         return server -> {
             for (var connector : server.getConnectors()) {
                 if (connector instanceof ServerConnector serverConnector) {
+                    useEarlyEofHttpConnections(serverConnector);
                     serverConnector.setAcceptedTcpNoDelay(true);
                     serverConnector.setAcceptQueueSize(ACCEPT_QUEUE_SIZE);
                     serverConnector.addEventListener(tcpNoDelay);
