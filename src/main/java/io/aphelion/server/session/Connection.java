@@ -147,9 +147,19 @@ public final class Connection {
         }
     }
 
-    /** A websocket ping arrived (the engine answers it); it counts against the rate limit like a packet (so does a pong). */
+    /**
+     * A websocket ping arrived (the engine answers it): it counts against the rate limit like a
+     * packet, from the upgrade on (so do pongs and the pieces of a fragmented message).
+     */
     public void onPing() {
-        if (state.get() == State.OPEN) {
+        if (state.get() != State.CLOSED) {
+            withinRate();
+        }
+    }
+
+    /** One frame of a message sent in pieces arrived (the message itself comes whole, later): it counts against the rate limit. */
+    public void onFragment() {
+        if (state.get() != State.CLOSED) {
             withinRate();
         }
     }
@@ -282,7 +292,7 @@ public final class Connection {
      * unsolicited pong (RFC 6455 5.5.3) or a stale one proves nothing and is ignored.
      */
     public void onPong(ByteBuffer payload) {
-        if (state.get() == State.OPEN && !withinRate()) {
+        if (state.get() != State.CLOSED && !withinRate()) {
             return; // a flood of (unsolicited) pongs counts like one of packets
         }
         long outstanding = pingSentNanos;

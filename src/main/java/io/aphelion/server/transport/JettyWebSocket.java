@@ -303,6 +303,14 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
     }
 
     @Override
+    public void onFragment() {
+        Connection connection = this.connection;
+        if (connection != null) {
+            connection.onFragment();
+        }
+    }
+
+    @Override
     public void onPong(ByteBuffer payload) {
         Connection connection = this.connection;
         if (connection != null) {

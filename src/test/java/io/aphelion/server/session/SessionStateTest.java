@@ -198,6 +198,18 @@ class SessionStateTest {
     }
 
     @Test
+    void piecesOfFragmentedMessagesAndPingsBeforeTheInitPacketCountAgainstTheRateLimit() {
+        settings = rateLimited(10, 5);
+        FakeSink sink = new FakeSink();
+        Connection connection = open(sink);
+        for (int i = 0; i < 3; i++) {
+            connection.onPing();
+            connection.onFragment();
+        }
+        assertThat(sink.closeCode()).isEqualTo(CloseCodes.RATE_LIMITED);
+    }
+
+    @Test
     void websocketPingsCountAgainstTheRateLimit() {
         settings = rateLimited(10, 5);
         FakeSink sink = new FakeSink();

@@ -68,6 +68,14 @@ public final class FrameReader {
 
         /** The client broke the protocol: the websocket must be closed with this code. */
         void onViolation(int closeCode, String reason);
+
+        /**
+         * The header of one piece of a message sent in several frames (a first fragment or a
+         * continuation, zero-length ones included), for a per-frame rate limit: the message itself
+         * is reported once whole. A whole message in one frame reports only {@link #onBinary}.
+         */
+        default void onFragment() {
+        }
     }
 
     /** Header bytes before the payload: 2, then 0/2/8 bytes of extended length, then the 4-byte mask. */
@@ -241,6 +249,7 @@ public final class FrameReader {
         if (opcode != OPCODE_CONTINUATION) {
             messageOpcode = opcode;
         }
+        handler.onFragment();
         buffer.position(start + headerLength);
         mask = frameMask;
         payloadOffset = 0;

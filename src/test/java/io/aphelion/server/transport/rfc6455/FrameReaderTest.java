@@ -187,6 +187,19 @@ class FrameReaderTest {
     }
 
     @Test
+    void everyPieceOfAFragmentedMessageIsCountedForTheRateLimitAndAWholeFrameIsNot() {
+        reader.read(ByteBuffer.wrap(concat(
+                frame(BINARY, hex("ff")),
+                frame(BINARY_FIRST, hex("0102")),
+                frame(CONTINUATION, new byte[0]),
+                frame(CONTINUATION, new byte[0]),
+                frame(CONTINUATION_LAST, hex("03")))));
+
+        assertThat(handler.events).containsExactly("binary:ff", "binary:010203");
+        assertThat(handler.fragments).as("the first fragment and three continuations, zero-length ones too").isEqualTo(4);
+    }
+
+    @Test
     void controlFramesBetweenFragmentsAreDeliveredInBetween() {
         reader.read(ByteBuffer.wrap(concat(
                 frame(BINARY_FIRST, hex("0102")),
@@ -963,10 +976,17 @@ class FrameReaderTest {
     private static class Recorder implements FrameReader.Handler {
 
         final List<String> events = new ArrayList<>();
+        /** Frame headers of messages in pieces, counted apart from the events. */
+        int fragments;
 
         @Override
         public void onBinary(ByteBuffer message) {
             events.add("binary:" + hex(message));
+        }
+
+        @Override
+        public void onFragment() {
+            fragments++;
         }
 
         @Override
