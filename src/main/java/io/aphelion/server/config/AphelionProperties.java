@@ -197,10 +197,10 @@ public class AphelionProperties implements Validator {
     public static class RateLimit {
 
         /** Sustained frames per second one connection may send; 0 turns the limit off. */
-        private int messagesPerSecond = 1000;
+        private int messagesPerSecond = 5000;
 
         /** Frames one connection may send at once, on top of the sustained rate, after a quiet period. */
-        private int burst = 1000;
+        private int burst = 10000;
 
         public int getMessagesPerSecond() {
             return messagesPerSecond;

@@ -71,7 +71,7 @@ class AphelionAutoConfigurationTest {
             assertThat(settings.expiry()).isEqualTo(Duration.ofSeconds(30));
             assertThat(settings.maxConnections()).isEqualTo(8);
             assertThat(settings.nonAckingGrace()).isEqualTo(Duration.ofSeconds(10));
-            assertThat(settings.rateLimit()).isEqualTo(new TransportSettings.RateLimit(1000, 1000));
+            assertThat(settings.rateLimit()).isEqualTo(new TransportSettings.RateLimit(5000, 10000));
         });
     }
 
