@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 import io.aphelion.server.handshake.HandshakeService;
 import io.aphelion.server.handshake.ServedProtocol;
-import io.aphelion.server.observability.TransportMetrics;
+import io.aphelion.server.session.TransportMetrics;
 import io.aphelion.server.protocol.game.GameMessageService;
 import io.aphelion.server.protocol.game.GameService;
 import io.aphelion.server.protocol.game.GameServiceDecorator;

@@ -5,6 +5,7 @@ import java.util.concurrent.ExecutorService;
 import io.aphelion.server.config.AphelionAutoConfiguration;
 import io.aphelion.server.config.AphelionProperties;
 import io.aphelion.server.session.SessionRegistry;
+import io.aphelion.server.session.TransportMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.jvm.ExecutorServiceMetrics;

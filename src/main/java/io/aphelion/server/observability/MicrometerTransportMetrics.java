@@ -8,6 +8,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 import io.aphelion.server.session.SessionEndReason;
+import io.aphelion.server.session.TransportMetrics;
 import io.aphelion.wire.CloseCodes;
 import io.aphelion.wire.WireFormat;
 import io.micrometer.core.instrument.Counter;

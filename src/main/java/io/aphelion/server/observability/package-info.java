@@ -1,5 +1,5 @@
 /**
- * What operators see: the {@link io.aphelion.server.observability.TransportMetrics} hooks the
+ * What operators see: the {@link io.aphelion.server.session.TransportMetrics} hooks the
  * transport reports to, their Micrometer binding
  * ({@link io.aphelion.server.observability.MicrometerTransportMetrics}), the decorator around the
  * application's game ({@link io.aphelion.server.observability.ObservedGameService}: the

@@ -8,10 +8,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.aphelion.server.ack.AckTracker;
-import io.aphelion.server.observability.TransportMetrics;
+import io.aphelion.server.session.TransportMetrics;
 import io.aphelion.server.support.Scheduler;
 import io.aphelion.server.support.Scheduler.Cancellable;
-import io.aphelion.server.transport.FrameSink;
+import io.aphelion.server.session.FrameSink;
 import io.aphelion.wire.CloseCodes;
 import io.aphelion.wire.InitPacket;
 import io.aphelion.wire.Packets;

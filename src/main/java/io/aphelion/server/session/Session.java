@@ -11,7 +11,7 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
-import io.aphelion.server.observability.TransportMetrics;
+import io.aphelion.server.session.TransportMetrics;
 import io.aphelion.server.support.Scheduler;
 import io.aphelion.server.support.Scheduler.Cancellable;
 import io.aphelion.wire.CloseCodes;

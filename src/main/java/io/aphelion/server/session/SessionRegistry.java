@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.ToLongFunction;
 
-import io.aphelion.server.observability.TransportMetrics;
+import io.aphelion.server.session.TransportMetrics;
 import io.aphelion.server.support.Scheduler;
 import io.aphelion.wire.CloseCodes;
 import io.aphelion.wire.ProtocolViolationException;

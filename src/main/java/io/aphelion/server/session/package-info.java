@@ -7,6 +7,11 @@
  * re-sends reliable messages when a connection is lost, and bounds its send buffer. The
  * {@link io.aphelion.server.session.SessionRegistry} finds sessions by token and by id.
  *
+ * <p>The core owns its seams and depends on no edge: {@link io.aphelion.server.session.FrameSink}
+ * is what a websocket engine implements to be written to, and
+ * {@link io.aphelion.server.session.TransportMetrics} what the observability side implements to
+ * hear the transport's events.
+ *
  * <p>Locking: one {@link java.util.concurrent.locks.ReentrantLock} per session guards the session
  * and the delivery state of all its connections, and its acking decision. No I/O waits under it
  * (writes are asynchronous). What runs under it, and so takes other locks briefly: the protocol's

@@ -3,6 +3,7 @@ package io.aphelion.server.transport;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 
+import io.aphelion.server.session.FrameSink;
 import io.aphelion.server.transport.rfc6455.WebSocketProtocol;
 
 import org.eclipse.jetty.websocket.api.Callback;

@@ -10,6 +10,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import io.aphelion.server.session.Connection;
+import io.aphelion.server.session.FrameSink;
 import io.aphelion.server.support.Scheduler;
 import io.aphelion.server.transport.rfc6455.FrameReader;
 import io.aphelion.server.transport.rfc6455.WebSocketProtocol;

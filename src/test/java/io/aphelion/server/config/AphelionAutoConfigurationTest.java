@@ -279,7 +279,7 @@ class AphelionAutoConfigurationTest {
 
         @Bean
         SessionRegistry userRegistry(io.aphelion.server.support.Scheduler scheduler, TransportSettings settings) {
-            return new SessionRegistry(scheduler, settings, io.aphelion.server.observability.TransportMetrics.NONE);
+            return new SessionRegistry(scheduler, settings, io.aphelion.server.session.TransportMetrics.NONE);
         }
     }
 }

@@ -7,6 +7,7 @@ import io.aphelion.server.config.AphelionProperties;
 import io.aphelion.server.protocol.game.GameMessageService;
 import io.aphelion.server.protocol.game.GameServiceDecorator;
 import io.aphelion.server.session.SessionRegistry;
+import io.aphelion.server.session.TransportMetrics;
 import io.aphelion.server.transport.OpenWebSockets;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;

@@ -12,6 +12,7 @@ import io.aphelion.client.AphelionConnection;
 import io.aphelion.proto.ping.C2S;
 import io.aphelion.proto.ping.S2C;
 import io.aphelion.server.session.SessionRegistry;
+import io.aphelion.server.session.TransportMetrics;
 import io.aphelion.server.testing.RecordingListener;
 import io.aphelion.server.testing.ServerTestSupport;
 import io.aphelion.wire.WireFormat;

@@ -7,7 +7,7 @@ import java.util.List;
 
 import io.aphelion.server.handshake.HandshakeService;
 import io.aphelion.server.handshake.ServedProtocol;
-import io.aphelion.server.observability.TransportMetrics;
+import io.aphelion.server.session.TransportMetrics;
 import io.aphelion.server.testing.FakeSink;
 import io.aphelion.server.testing.ManualScheduler;
 import io.aphelion.wire.CloseCodes;

@@ -5,7 +5,7 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 
-import io.aphelion.server.transport.FrameSink;
+import io.aphelion.server.session.FrameSink;
 
 /**
  * A {@link FrameSink} that records frames. Writes complete at once unless {@link #stall()} was

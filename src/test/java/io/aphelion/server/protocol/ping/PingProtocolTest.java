@@ -9,7 +9,7 @@ import com.google.protobuf.UnknownFieldSet;
 import io.aphelion.proto.ping.C2S;
 import io.aphelion.server.handshake.HandshakeService;
 import io.aphelion.server.handshake.ServedProtocol;
-import io.aphelion.server.observability.TransportMetrics;
+import io.aphelion.server.session.TransportMetrics;
 import io.aphelion.server.session.AckFlusher;
 import io.aphelion.server.session.Connection;
 import io.aphelion.server.session.SessionRegistry;

@@ -1,4 +1,4 @@
-package io.aphelion.server.transport;
+package io.aphelion.server.session;
 
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;

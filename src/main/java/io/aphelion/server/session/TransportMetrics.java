@@ -1,4 +1,4 @@
-package io.aphelion.server.observability;
+package io.aphelion.server.session;
 
 import io.aphelion.server.session.SessionEndReason;
 
