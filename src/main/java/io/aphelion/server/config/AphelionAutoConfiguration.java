@@ -19,13 +19,13 @@ import io.aphelion.server.protocol.game.GameSessions;
 import io.aphelion.server.protocol.game.LobbyGameMessageService;
 import io.aphelion.server.protocol.ping.PingProtocol;
 import io.aphelion.server.session.AckFlusher;
-import io.aphelion.server.session.Connection;
+import io.aphelion.server.session.ClientConnection;
 import io.aphelion.server.session.SessionRegistry;
 import io.aphelion.server.session.TransportSettings;
 import io.aphelion.server.support.Scheduler;
 import io.aphelion.server.support.SystemScheduler;
 import io.aphelion.server.transport.AphelionWebSocketHandler;
-import io.aphelion.server.transport.ConnectionFactory;
+import io.aphelion.server.transport.ClientConnectionFactory;
 import io.aphelion.server.transport.OpenWebSockets;
 import io.aphelion.wire.WireFormat;
 
@@ -137,18 +137,18 @@ public class AphelionAutoConfiguration {
         return new AckFlusher(scheduler, settings.ackDelay());
     }
 
-    /** Makes the {@link Connection} of each websocket, for either engine. */
+    /** Makes the {@link ClientConnection} of each websocket, for either engine. */
     @Bean
     @ConditionalOnMissingBean
-    ConnectionFactory aphelionConnectionFactory(HandshakeService handshake, Scheduler scheduler,
+    ClientConnectionFactory aphelionConnectionFactory(HandshakeService handshake, Scheduler scheduler,
             TransportSettings settings, AckFlusher ackFlusher, ObjectProvider<TransportMetrics> metrics) {
         TransportMetrics reporter = metrics.getIfAvailable(() -> TransportMetrics.NONE);
-        return sink -> new Connection(sink, handshake, scheduler, settings, reporter, ackFlusher);
+        return sink -> new ClientConnection(sink, handshake, scheduler, settings, reporter, ackFlusher);
     }
 
     @Bean
     @ConditionalOnMissingBean
-    AphelionWebSocketHandler aphelionWebSocketHandler(ConnectionFactory connections) {
+    AphelionWebSocketHandler aphelionWebSocketHandler(ClientConnectionFactory connections) {
         return new AphelionWebSocketHandler(connections);
     }
 

@@ -3,7 +3,7 @@ package io.aphelion.server.config;
 import io.aphelion.server.support.Scheduler;
 import io.aphelion.server.transport.AphelionUpgradeConnectionFactory;
 import io.aphelion.server.transport.AphelionUpgradeHandler;
-import io.aphelion.server.transport.ConnectionFactory;
+import io.aphelion.server.transport.ClientConnectionFactory;
 import io.aphelion.server.transport.OpenWebSockets;
 import io.aphelion.server.transport.TrustedProxies;
 
@@ -29,7 +29,7 @@ import org.springframework.context.annotation.Bean;
 class NativeWebSocketEndpointConfiguration {
 
     @Bean
-    JettyServerCustomizer aphelionNativeWebSocketEndpoint(AphelionProperties properties, ConnectionFactory connections,
+    JettyServerCustomizer aphelionNativeWebSocketEndpoint(AphelionProperties properties, ClientConnectionFactory connections,
             OpenWebSockets openWebSockets, Scheduler scheduler) {
         AphelionProperties.Websocket ws = properties.getWebsocket();
         return server -> {

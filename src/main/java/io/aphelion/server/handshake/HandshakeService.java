@@ -5,7 +5,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
-import io.aphelion.server.session.Connection;
+import io.aphelion.server.session.ClientConnection;
 import io.aphelion.server.session.Handshake;
 import io.aphelion.server.session.Session;
 import io.aphelion.server.session.SessionRegistry;
@@ -48,7 +48,7 @@ public final class HandshakeService implements Handshake {
     }
 
     @Override
-    public Session accept(InitPacket init, Connection connection) {
+    public Session accept(InitPacket init, ClientConnection connection) {
         ServedProtocol served = protocols.get(init.protocol());
         if (served == null) {
             throw new ProtocolViolationException(CloseCodes.INVALID_PROTOCOL, "Protocol " + init.protocol() + " is not served");

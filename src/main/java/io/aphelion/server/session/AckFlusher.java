@@ -24,7 +24,7 @@ public final class AckFlusher {
     private final Scheduler scheduler;
     private final long delayNanos;
     private final Duration period;
-    private final ConcurrentLinkedQueue<Connection> owing = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<ClientConnection> owing = new ConcurrentLinkedQueue<>();
     /** Whether a tick is scheduled; the one who sets it schedules. */
     private final AtomicBoolean tickScheduled = new AtomicBoolean();
 
@@ -35,15 +35,15 @@ public final class AckFlusher {
     }
 
     /** A connection started owing an ack (called under its session's lock, at most once until settled). */
-    void owe(Connection connection) {
+    void owe(ClientConnection connection) {
         owing.add(connection);
         scheduleTickIfNone();
     }
 
     private void tick() {
         long now = scheduler.nanoTime();
-        List<Connection> notYet = new ArrayList<>();
-        Connection connection;
+        List<ClientConnection> notYet = new ArrayList<>();
+        ClientConnection connection;
         while ((connection = owing.poll()) != null) {
             if (!connection.flushAckIfDue(now, delayNanos)) {
                 notYet.add(connection);

@@ -16,5 +16,5 @@ public interface Handshake {
      * @return the session the connection now belongs to
      * @throws io.aphelion.wire.ProtocolViolationException with the close code for a refused init packet
      */
-    Session accept(InitPacket init, Connection connection);
+    Session accept(InitPacket init, ClientConnection connection);
 }

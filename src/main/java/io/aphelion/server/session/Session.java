@@ -91,7 +91,7 @@ public final class Session {
 
     /** Guards everything below, and the delivery state of the connections. */
     final ReentrantLock lock = new ReentrantLock();
-    private final ArrayList<Connection> connections = new ArrayList<>(2);
+    private final ArrayList<ClientConnection> connections = new ArrayList<>(2);
     /** Messages waiting for a connection while the session has none, oldest first. */
     private final ArrayDeque<Outbound> pending = new ArrayDeque<>();
     private long bufferedBytes;
@@ -124,7 +124,7 @@ public final class Session {
     }
 
     /** Adds a connection whose init packet named this session (or created it). */
-    Attach attach(Connection connection, boolean created) {
+    Attach attach(ClientConnection connection, boolean created) {
         lock.lock();
         try {
             if (state == State.ENDED) {
@@ -176,12 +176,12 @@ public final class Session {
      * Like {@link #send(byte[], Delivery)}, on a given connection while it is open (a reply that
      * must travel the path it measures, like a ping's).
      */
-    public boolean send(Connection preferred, byte[] payload, Delivery delivery) {
+    public boolean send(ClientConnection preferred, byte[] payload, Delivery delivery) {
         requirePayload(payload);
         Outbound message = new Outbound(payload, delivery == Delivery.RELIABLE);
-        Connection target = null;
+        ClientConnection target = null;
         ByteBuffer frame = null;
-        List<Connection> toClose = null;
+        List<ClientConnection> toClose = null;
         lock.lock();
         try {
             if (state == State.ENDED) {
@@ -240,7 +240,7 @@ public final class Session {
     }
 
     /** Applies the ack of a received packet and counts its payload (container thread). */
-    void packetReceived(Connection connection, int ack, boolean hasPayload) {
+    void packetReceived(ClientConnection connection, int ack, boolean hasPayload) {
         lock.lock();
         try {
             if (!connections.contains(connection)) {
@@ -273,7 +273,7 @@ public final class Session {
      * A payload packet left on {@code connection}: while undecided it starts the grace; for an
      * acking client a retained one arms the connection's ack timeout.
      */
-    void payloadSentLocked(Connection connection, boolean retained) {
+    void payloadSentLocked(ClientConnection connection, boolean retained) {
         if (acking == Acking.ACKING) {
             if (retained) {
                 connection.armAckTimeoutLocked();
@@ -302,7 +302,7 @@ public final class Session {
         acking = Acking.ACKING;
         graceTimer.cancel();
         graceTimer = Cancellable.NONE;
-        for (Connection connection : connections) {
+        for (ClientConnection connection : connections) {
             connection.armAckTimeoutLocked();
         }
     }
@@ -311,14 +311,14 @@ public final class Session {
         acking = Acking.NON_ACKING;
         graceTimer.cancel();
         graceTimer = Cancellable.NONE;
-        for (Connection connection : connections) {
+        for (ClientConnection connection : connections) {
             connection.acks.forgetRetained(release);
         }
     }
 
     private int retainedLocked() {
         int retained = 0;
-        for (Connection connection : connections) {
+        for (ClientConnection connection : connections) {
             retained += connection.acks.retained();
         }
         return retained;
@@ -328,8 +328,8 @@ public final class Session {
      * A connection closed: move its undelivered reliable messages on; detach if it was the last,
      * or end the session when its client left (closed the last connection itself with 1000).
      */
-    void connectionLost(Connection connection, int closeCode, boolean closedByClient) {
-        Connection target = null;
+    void connectionLost(ClientConnection connection, int closeCode, boolean closedByClient) {
+        ClientConnection target = null;
         ByteBuffer frame = null;
         lock.lock();
         try {
@@ -369,7 +369,7 @@ public final class Session {
     }
 
     private void expire(int generation) {
-        List<Connection> toClose;
+        List<ClientConnection> toClose;
         lock.lock();
         try {
             if (state != State.DETACHED || generation != detachGeneration) {
@@ -389,7 +389,7 @@ public final class Session {
      * Harmless when already ended.
      */
     public void close(SessionEndReason reason, String description) {
-        List<Connection> toClose;
+        List<ClientConnection> toClose;
         lock.lock();
         try {
             toClose = endLocked(reason);
@@ -420,7 +420,7 @@ public final class Session {
         }
     }
 
-    private List<Connection> endLocked(SessionEndReason reason) {
+    private List<ClientConnection> endLocked(SessionEndReason reason) {
         if (state == State.ENDED) {
             return List.of();
         }
@@ -431,9 +431,9 @@ public final class Session {
         endReason = reason;
         expiryTimer.cancel();
         graceTimer.cancel();
-        List<Connection> toClose = new ArrayList<>(connections);
+        List<ClientConnection> toClose = new ArrayList<>(connections);
         connections.clear();
-        for (Connection connection : toClose) {
+        for (ClientConnection connection : toClose) {
             connection.takeUndeliveredLocked(this);
         }
         pending.clear();
@@ -459,22 +459,22 @@ public final class Session {
         }
     }
 
-    private static void closeAll(List<Connection> connections, SessionEndReason reason, String description) {
-        for (Connection connection : connections) {
+    private static void closeAll(List<ClientConnection> connections, SessionEndReason reason, String description) {
+        for (ClientConnection connection : connections) {
             connection.close(reason.closeCode(), description);
         }
     }
 
-    private Connection routeLocked() {
+    private ClientConnection routeLocked() {
         int count = connections.size();
         if (count == 0) {
             return null;
         }
-        Connection best = null;
+        ClientConnection best = null;
         int bestLoad = Integer.MAX_VALUE;
         int start = Math.floorMod(rotation++, count);
         for (int i = 0; i < count; i++) {
-            Connection candidate = connections.get((start + i) % count);
+            ClientConnection candidate = connections.get((start + i) % count);
             int load = candidate.loadLocked();
             if (load < bestLoad) {
                 best = candidate;
@@ -502,7 +502,7 @@ public final class Session {
 
     private void evictVolatileLocked() {
         evictVolatile(pending);
-        for (Connection connection : connections) {
+        for (ClientConnection connection : connections) {
             evictVolatile(connection.queue);
         }
     }
@@ -568,7 +568,7 @@ public final class Session {
     /** The smallest smoothed round-trip time among its connections, measured from acks. */
     public Optional<Duration> roundTripTime() {
         return locked(() -> connections.stream()
-                .mapToLong(Connection::smoothedRttNanosLocked)
+                .mapToLong(ClientConnection::smoothedRttNanosLocked)
                 .filter(rtt -> rtt >= 0)
                 .min()
                 .stream()

@@ -23,18 +23,18 @@ public interface SessionListener<M> {
     M decode(ByteBuffer payload);
 
     /** A decoded message arrived on {@code connection}. */
-    void onMessage(Session session, Connection connection, M message);
+    void onMessage(Session session, ClientConnection connection, M message);
 
     default void sessionStarted(Session session) {
     }
 
-    default void connectionAdded(Session session, Connection connection) {
+    default void connectionAdded(Session session, ClientConnection connection) {
     }
 
-    default void connectionLost(Session session, Connection connection, int closeCode) {
+    default void connectionLost(Session session, ClientConnection connection, int closeCode) {
     }
 
-    default void sessionResumed(Session session, Connection connection) {
+    default void sessionResumed(Session session, ClientConnection connection) {
     }
 
     default void sessionEnded(Session session, SessionEndReason reason) {

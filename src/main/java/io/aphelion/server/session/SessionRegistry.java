@@ -55,7 +55,7 @@ public final class SessionRegistry {
      * @throws ProtocolViolationException {@link CloseCodes#SESSION_FULL} when the named session is full
      */
     public Session attach(int protocol, int version, SessionToken token, SessionListener<?> listener,
-            Connection connection) {
+            ClientConnection connection) {
         if (token != null) {
             Session existing = byToken.get(token);
             if (existing != null && existing.protocol() == protocol) {

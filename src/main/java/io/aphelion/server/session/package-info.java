@@ -2,7 +2,7 @@
  * Player sessions, their connections, and delivery.
  *
  * <p>A {@link io.aphelion.server.session.Session} holds 1..max-connections
- * {@link io.aphelion.server.session.Connection}s of one protocol and outlives its last one by the
+ * {@link io.aphelion.server.session.ClientConnection}s of one protocol and outlives its last one by the
  * expiry. It routes each outgoing message to the connection with the fewest unacked packets,
  * re-sends reliable messages when a connection is lost, and bounds its send buffer. The
  * {@link io.aphelion.server.session.SessionRegistry} finds sessions by token and by id.

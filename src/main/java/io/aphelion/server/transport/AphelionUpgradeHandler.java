@@ -61,7 +61,7 @@ public final class AphelionUpgradeHandler extends Handler.Wrapper {
 
     private final Scheduler timers;
     private final String path;
-    private final ConnectionFactory connections;
+    private final ClientConnectionFactory connections;
     private final OpenWebSockets openWebSockets;
     private final TrustedProxies trustedProxies;
     /** The allowed origin patterns, matched as Spring's CORS support matches them. */
@@ -74,7 +74,7 @@ public final class AphelionUpgradeHandler extends Handler.Wrapper {
      * @param maxMessageSize the largest binary message accepted, in bytes (1009 above it)
      * @param idleTimeout how long a silent socket stays open (a backstop behind the server's pings)
      */
-    public AphelionUpgradeHandler(String path, ConnectionFactory connections, OpenWebSockets openWebSockets,
+    public AphelionUpgradeHandler(String path, ClientConnectionFactory connections, OpenWebSockets openWebSockets,
             TrustedProxies trustedProxies, List<String> allowedOriginPatterns, long maxMessageSize, Duration idleTimeout,
             Scheduler timers) {
         this.path = path;

@@ -2,7 +2,7 @@ package io.aphelion.server.transport;
 
 import java.net.InetSocketAddress;
 
-import io.aphelion.server.session.Connection;
+import io.aphelion.server.session.ClientConnection;
 
 import org.springframework.web.socket.BinaryMessage;
 import org.springframework.web.socket.CloseStatus;
@@ -14,7 +14,7 @@ import org.springframework.web.socket.handler.BinaryWebSocketHandler;
 
 /**
  * The websocket endpoint: decodes nothing itself, only routes container callbacks to the
- * websocket's {@link Connection}, which owns the protocol state.
+ * websocket's {@link ClientConnection}, which owns the protocol state.
  *
  * <p>Called by the container, one callback at a time per websocket.
  */
@@ -25,9 +25,9 @@ public class AphelionWebSocketHandler extends BinaryWebSocketHandler {
 
     private static final String CONNECTION_ATTRIBUTE = "aphelion.connection";
 
-    private final ConnectionFactory connections;
+    private final ClientConnectionFactory connections;
 
-    public AphelionWebSocketHandler(ConnectionFactory connections) {
+    public AphelionWebSocketHandler(ClientConnectionFactory connections) {
         this.connections = connections;
     }
 
@@ -36,7 +36,7 @@ public class AphelionWebSocketHandler extends BinaryWebSocketHandler {
         JettyWebSocketSession jetty = (JettyWebSocketSession) webSocket;
         Object forwarded = webSocket.getAttributes().get(CLIENT_ADDRESS_ATTRIBUTE);
         InetSocketAddress remote = forwarded instanceof InetSocketAddress address ? address : webSocket.getRemoteAddress();
-        Connection connection = connections.create(new JettyFrameSink(jetty.getNativeSession(), remote));
+        ClientConnection connection = connections.create(new JettyFrameSink(jetty.getNativeSession(), remote));
         webSocket.getAttributes().put(CONNECTION_ATTRIBUTE, connection);
         connection.opened();
     }
@@ -63,13 +63,13 @@ public class AphelionWebSocketHandler extends BinaryWebSocketHandler {
 
     @Override
     public void afterConnectionClosed(WebSocketSession webSocket, CloseStatus status) {
-        Connection connection = (Connection) webSocket.getAttributes().get(CONNECTION_ATTRIBUTE);
+        ClientConnection connection = (ClientConnection) webSocket.getAttributes().get(CONNECTION_ATTRIBUTE);
         if (connection != null) {
             connection.onClosed(status.getCode());
         }
     }
 
-    private static Connection connection(WebSocketSession webSocket) {
-        return (Connection) webSocket.getAttributes().get(CONNECTION_ATTRIBUTE);
+    private static ClientConnection connection(WebSocketSession webSocket) {
+        return (ClientConnection) webSocket.getAttributes().get(CONNECTION_ATTRIBUTE);
     }
 }

@@ -9,7 +9,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import io.aphelion.server.session.Connection;
+import io.aphelion.server.session.ClientConnection;
 import io.aphelion.server.session.FrameSink;
 import io.aphelion.server.support.Scheduler;
 import io.aphelion.server.transport.rfc6455.FrameReader;
@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
 /**
  * One websocket of the native engine: RFC 6455 spoken directly on Jetty's socket after
  * {@link AphelionUpgradeHandler} answered the upgrade, with no websocket library in between.
- * It reads frames with a {@link FrameReader}, hands binary messages to its {@link Connection},
+ * It reads frames with a {@link FrameReader}, hands binary messages to its {@link ClientConnection},
  * and is that connection's {@link FrameSink}.
  *
  * <p><b>Reads run on Jetty's selector thread</b> (a non-blocking fillable callback): a frame is
@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * soon as everything in it was read, so an idle websocket holds no buffer.
  *
  * <p><b>Writes</b> are asynchronous, one at a time: frames wait in a small queue (the
- * {@link Connection} keeps at most one data frame outstanding; pongs, pings and the close frame
+ * {@link ClientConnection} keeps at most one data frame outstanding; pongs, pings and the close frame
  * join it). Each frame is encoded into one pooled direct buffer, returned when written.
  * <b>Coalescing:</b> while the reading thread handles one batch of received bytes, the frames it
  * writes (the answers to what it read) are accepted at once and gathered, up to
@@ -87,13 +87,13 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
     private volatile Scheduler.Cancellable closeDeadline = Scheduler.Cancellable.NONE;
     private final FrameReader reader;
     private final OpenWebSockets openWebSockets;
-    private final ConnectionFactory connections;
+    private final ClientConnectionFactory connections;
     /** The client's address, after any trusted proxy. */
     private final InetSocketAddress remoteAddress;
     private final long idleTimeoutMillis;
 
     /** The connection, set once on open; null before, and forever when admission refused it. */
-    private volatile Connection connection;
+    private volatile ClientConnection connection;
 
     // Reading thread only (whoever moved readState to READING, or onClose once nobody reads).
     /** Bytes received and not read yet (an incomplete frame), or null while there are none. */
@@ -157,7 +157,7 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
     private static final Pending CORKED = new Pending(null, null, false);
 
     JettyWebSocket(EndPoint endPoint, Executor executor, ByteBufferPool pool, Scheduler timers, OpenWebSockets openWebSockets,
-            ConnectionFactory connections, InetSocketAddress remoteAddress, int maxMessageSize, Duration idleTimeout) {
+            ClientConnectionFactory connections, InetSocketAddress remoteAddress, int maxMessageSize, Duration idleTimeout) {
         super(endPoint, executor);
         this.pool = pool;
         this.timers = timers;
@@ -184,7 +184,7 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
             close(CloseCodes.GOING_AWAY, OpenWebSockets.SHUTTING_DOWN_REASON);
         }
         else {
-            Connection opened = connections.create(this);
+            ClientConnection opened = connections.create(this);
             connection = opened;
             // The init timeout counts from the TCP accept, so the HTTP upgrade's own time is part of it.
             opened.opened(Duration.ofMillis(Math.max(0, System.currentTimeMillis() - getEndPoint().getCreatedTimeStamp())));
@@ -279,7 +279,7 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
 
     @Override
     public void onBinary(ByteBuffer message) {
-        Connection connection = this.connection;
+        ClientConnection connection = this.connection;
         if (connection != null) {
             connection.onFrame(message);
         }
@@ -287,7 +287,7 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
 
     @Override
     public void onText() {
-        Connection connection = this.connection;
+        ClientConnection connection = this.connection;
         if (connection != null) {
             connection.onText();
         }
@@ -295,7 +295,7 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
 
     @Override
     public void onPing(ByteBuffer payload) {
-        Connection connection = this.connection;
+        ClientConnection connection = this.connection;
         if (connection != null) {
             connection.onPing();
         }
@@ -305,7 +305,7 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
 
     @Override
     public void onFragment() {
-        Connection connection = this.connection;
+        ClientConnection connection = this.connection;
         if (connection != null) {
             connection.onFragment();
         }
@@ -313,7 +313,7 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
 
     @Override
     public void onPong(ByteBuffer payload) {
-        Connection connection = this.connection;
+        ClientConnection connection = this.connection;
         if (connection != null) {
             connection.onPong(payload);
         }
@@ -321,7 +321,7 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
 
     @Override
     public void onCloseFrame(int code, String reason) {
-        Connection connection = this.connection;
+        ClientConnection connection = this.connection;
         if (connection != null) {
             connection.onClosed(code);
         }
@@ -332,7 +332,7 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
 
     @Override
     public void onViolation(int closeCode, String reason) {
-        Connection connection = this.connection;
+        ClientConnection connection = this.connection;
         if (connection != null) {
             connection.close(closeCode, reason);
         }
@@ -606,7 +606,7 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
             return false;
         }
         // A backstop only: the connection's own pings notice a silent client first.
-        Connection connection = this.connection;
+        ClientConnection connection = this.connection;
         if (connection != null) {
             connection.close(CloseCodes.GOING_AWAY, "Idle timeout");
         }
@@ -633,7 +633,7 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
             releaseInput();
         }
         try {
-            Connection connection = this.connection;
+            ClientConnection connection = this.connection;
             if (connection != null) {
                 // Harmless after a close handshake: the connection already knows its code.
                 connection.onClosed(CloseCodes.ABNORMAL);

@@ -48,7 +48,7 @@ class SessionStateTest {
         }
 
         @Override
-        public void onMessage(Session session, Connection connection, String message) {
+        public void onMessage(Session session, ClientConnection connection, String message) {
             messages.add(message);
         }
 
@@ -58,17 +58,17 @@ class SessionStateTest {
         }
 
         @Override
-        public void connectionAdded(Session session, Connection connection) {
+        public void connectionAdded(Session session, ClientConnection connection) {
             events.add("added");
         }
 
         @Override
-        public void connectionLost(Session session, Connection connection, int closeCode) {
+        public void connectionLost(Session session, ClientConnection connection, int closeCode) {
             events.add("lost " + closeCode);
         }
 
         @Override
-        public void sessionResumed(Session session, Connection connection) {
+        public void sessionResumed(Session session, ClientConnection connection) {
             events.add("resumed");
         }
 
@@ -83,17 +83,17 @@ class SessionStateTest {
         handshake = new HandshakeService(registry, List.of(new ServedProtocol(WireFormat.PROTOCOL_GAME, 1, 3, listener)));
     }
 
-    private Connection open(FakeSink sink) {
+    private ClientConnection open(FakeSink sink) {
         if (registry == null) {
             start();
         }
-        Connection connection = new Connection(sink, handshake, scheduler, settings, TransportMetrics.NONE, ackFlusher);
+        ClientConnection connection = new ClientConnection(sink, handshake, scheduler, settings, TransportMetrics.NONE, ackFlusher);
         connection.opened();
         return connection;
     }
 
-    private Connection connect(FakeSink sink, SessionToken token) {
-        Connection connection = open(sink);
+    private ClientConnection connect(FakeSink sink, SessionToken token) {
+        ClientConnection connection = open(sink);
         connection.onFrame(ByteBuffer.wrap(new InitPacket(WireFormat.PROTOCOL_GAME, 1, token).encode()));
         return connection;
     }
@@ -115,14 +115,14 @@ class SessionStateTest {
     }
 
     /** A connection of a session whose client acked once: its packets are retained until acked. */
-    private Connection ackingConnection(FakeSink sink) {
-        Connection connection = connect(sink, null);
+    private ClientConnection ackingConnection(FakeSink sink) {
+        ClientConnection connection = connect(sink, null);
         connection.session().send("warm".getBytes(), Delivery.RELIABLE);
         packet(connection, 1, "");
         return connection;
     }
 
-    private static void packet(Connection connection, int ack, String payload) {
+    private static void packet(ClientConnection connection, int ack, String payload) {
         byte[] bytes = payload.getBytes();
         byte[] frame = new byte[bytes.length + 1];
         frame[0] = (byte) ack;
@@ -144,7 +144,7 @@ class SessionStateTest {
     void initTimeoutCountsFromTheAcceptSoTheUpgradesOwnTimeIsPartOfIt() {
         FakeSink sink = new FakeSink();
         start();
-        Connection connection = new Connection(sink, handshake, scheduler, settings, TransportMetrics.NONE, ackFlusher);
+        ClientConnection connection = new ClientConnection(sink, handshake, scheduler, settings, TransportMetrics.NONE, ackFlusher);
         connection.opened(Duration.ofSeconds(9)); // the HTTP upgrade took 9 of the 10 s
         scheduler.advance(Duration.ofSeconds(1).minus(MS));
         assertThat(sink.closeCode()).isZero();
@@ -156,7 +156,7 @@ class SessionStateTest {
     void framesPastTheBurstAtOnceCloseWith4104AndTheSessionLivesOn() {
         settings = rateLimited(10, 5);
         FakeSink sink = new FakeSink();
-        Connection connection = connect(sink, null);
+        ClientConnection connection = connect(sink, null);
         for (int i = 0; i < 5; i++) {
             packet(connection, 0, "m" + i);
         }
@@ -173,7 +173,7 @@ class SessionStateTest {
     void framesAtTheSustainedRateAreNeverLimited() {
         settings = rateLimited(10, 5);
         FakeSink sink = new FakeSink();
-        Connection connection = connect(sink, null);
+        ClientConnection connection = connect(sink, null);
         for (int i = 0; i < 200; i++) {
             packet(connection, 0, "m" + i);
             connection.onPing();
@@ -190,7 +190,7 @@ class SessionStateTest {
     void unsolicitedPongsCountAgainstTheRateLimit() {
         settings = rateLimited(10, 5);
         FakeSink sink = new FakeSink();
-        Connection connection = connect(sink, null);
+        ClientConnection connection = connect(sink, null);
         for (int i = 0; i < 6; i++) {
             connection.onPong(ByteBuffer.allocate(0));
         }
@@ -201,7 +201,7 @@ class SessionStateTest {
     void piecesOfFragmentedMessagesAndPingsBeforeTheInitPacketCountAgainstTheRateLimit() {
         settings = rateLimited(10, 5);
         FakeSink sink = new FakeSink();
-        Connection connection = open(sink);
+        ClientConnection connection = open(sink);
         for (int i = 0; i < 3; i++) {
             connection.onPing();
             connection.onFragment();
@@ -213,7 +213,7 @@ class SessionStateTest {
     void websocketPingsCountAgainstTheRateLimit() {
         settings = rateLimited(10, 5);
         FakeSink sink = new FakeSink();
-        Connection connection = connect(sink, null);
+        ClientConnection connection = connect(sink, null);
         for (int i = 0; i < 6; i++) {
             connection.onPing();
         }
@@ -239,7 +239,7 @@ class SessionStateTest {
     @Test
     void sessionExpiresAtExpiryAfterItsLastConnectionNotBefore() {
         FakeSink sink = new FakeSink();
-        Connection connection = connect(sink, null);
+        ClientConnection connection = connect(sink, null);
         Session session = connection.session();
         connection.onClosed(1006);
         scheduler.advance(Duration.ofSeconds(30).minus(MS));
@@ -254,12 +254,12 @@ class SessionStateTest {
     @Test
     void reconnectingBeforeExpiryResumesTheSessionWithTheSameToken() {
         FakeSink first = new FakeSink();
-        Connection connection = connect(first, null);
+        ClientConnection connection = connect(first, null);
         SessionToken token = token(first);
         connection.onClosed(1006);
         scheduler.advance(Duration.ofSeconds(30).minus(MS));
         FakeSink second = new FakeSink();
-        Connection resumed = connect(second, token);
+        ClientConnection resumed = connect(second, token);
         assertThat(token(second)).isEqualTo(token);
         assertThat(resumed.session()).isSameAs(connection.session());
         scheduler.advance(Duration.ofSeconds(31));
@@ -280,7 +280,7 @@ class SessionStateTest {
     @Test
     void connectionPastMaxConnectionsIsRefusedWith4100AndSessionIsUnaffected() {
         FakeSink first = new FakeSink();
-        Connection connection = connect(first, null);
+        ClientConnection connection = connect(first, null);
         connect(new FakeSink(), token(first));
         connect(new FakeSink(), token(first));
         FakeSink fourth = new FakeSink();
@@ -292,7 +292,7 @@ class SessionStateTest {
     @Test
     void ackOnlyPacketGoesOutAfterTheAckDelayWhenNothingElseIsSent() {
         FakeSink sink = new FakeSink();
-        Connection connection = connect(sink, null);
+        ClientConnection connection = connect(sink, null);
         packet(connection, 0, "a");
         packet(connection, 0, "b");
         assertThat(sink.frames()).hasSize(1);
@@ -305,7 +305,7 @@ class SessionStateTest {
     @Test
     void ackRidesOnTheNextOutgoingPacket() {
         FakeSink sink = new FakeSink();
-        Connection connection = connect(sink, null);
+        ClientConnection connection = connect(sink, null);
         packet(connection, 0, "a");
         connection.session().send("reply".getBytes(), Delivery.RELIABLE);
         assertThat(sink.frames().get(1)[0]).isEqualTo((byte) 1);
@@ -316,7 +316,7 @@ class SessionStateTest {
     @Test
     void ackOnlyPacketsAreNotCounted() {
         FakeSink sink = new FakeSink();
-        Connection connection = connect(sink, null);
+        ClientConnection connection = connect(sink, null);
         connection.onFrame(ByteBuffer.wrap(new byte[] { 0 }));
         scheduler.advance(Duration.ofMillis(10));
         assertThat(sink.frames()).hasSize(1);
@@ -325,14 +325,14 @@ class SessionStateTest {
     @Test
     void ackLargerThanOutstandingClosesWith1002() {
         FakeSink sink = new FakeSink();
-        Connection connection = connect(sink, null);
+        ClientConnection connection = connect(sink, null);
         connection.session().send("x".getBytes(), Delivery.RELIABLE);
         packet(connection, 2, "");
         assertThat(sink.closeCode()).isEqualTo(CloseCodes.PROTOCOL_ERROR);
     }
 
     /** Sends a message and has whichever connection got it ack it at once, as a live client does. */
-    private static void sendAndAck(Session session, String message, Connection first, FakeSink a, Connection second,
+    private static void sendAndAck(Session session, String message, ClientConnection first, FakeSink a, ClientConnection second,
             FakeSink b) {
         int beforeA = payloads(a).size();
         int beforeB = payloads(b).size();
@@ -348,9 +348,9 @@ class SessionStateTest {
     @Test
     void tiesBetweenEquallyLoadedConnectionsRotate() {
         FakeSink a = new FakeSink();
-        Connection first = connect(a, null);
+        ClientConnection first = connect(a, null);
         FakeSink b = new FakeSink();
-        Connection second = connect(b, token(a));
+        ClientConnection second = connect(b, token(a));
         Session session = first.session();
         for (int i = 0; i < 8; i++) {
             sendAndAck(session, "m" + i, first, a, second, b);
@@ -362,9 +362,9 @@ class SessionStateTest {
     @Test
     void messagesGoToTheConnectionWithFewestUnacked() {
         FakeSink a = new FakeSink();
-        Connection first = connect(a, null);
+        ClientConnection first = connect(a, null);
         FakeSink b = new FakeSink();
-        Connection second = connect(b, token(a));
+        ClientConnection second = connect(b, token(a));
         Session session = first.session();
         sendAndAck(session, "warm1", first, a, second, b);
         sendAndAck(session, "warm2", first, a, second, b);
@@ -385,9 +385,9 @@ class SessionStateTest {
     @Test
     void reliableMessagesOfALostConnectionAreSentAgainInOrderOnAnother() {
         FakeSink a = new FakeSink();
-        Connection first = connect(a, null);
+        ClientConnection first = connect(a, null);
         FakeSink b = new FakeSink();
-        Connection second = connect(b, token(a));
+        ClientConnection second = connect(b, token(a));
         Session session = first.session();
         // Make both connections "acking" clients.
         session.send("warm-a".getBytes(), Delivery.RELIABLE);
@@ -418,7 +418,7 @@ class SessionStateTest {
     @Test
     void reliableMessagesWaitForTheConnectionThatResumes() {
         FakeSink a = new FakeSink();
-        Connection connection = connect(a, null);
+        ClientConnection connection = connect(a, null);
         Session session = connection.session();
         session.send("warm".getBytes(), Delivery.RELIABLE);
         packet(connection, 1, "");
@@ -435,7 +435,7 @@ class SessionStateTest {
     @Test
     void anOwedAckIsNeverLostWithTheVolatileAnswersItWouldHaveRiddenOn() {
         FakeSink sink = new FakeSink();
-        Connection connection = ackingConnection(sink);
+        ClientConnection connection = ackingConnection(sink);
         Session session = connection.session();
         sink.stall(); // a client that floods and does not read: answers pile up, most are dropped
         int dropped = 0;
@@ -460,7 +460,7 @@ class SessionStateTest {
     @Test
     void fullBufferDropsVolatileMessages() {
         FakeSink sink = new FakeSink();
-        Connection connection = ackingConnection(sink);
+        ClientConnection connection = ackingConnection(sink);
         sink.stall();
         Session session = connection.session();
         int accepted = 0;
@@ -475,7 +475,7 @@ class SessionStateTest {
     @Test
     void reliableMessageEvictsQueuedVolatileOnesBeforeOverflowing() {
         FakeSink sink = new FakeSink();
-        Connection connection = ackingConnection(sink);
+        ClientConnection connection = ackingConnection(sink);
         sink.stall();
         Session session = connection.session();
         for (int i = 0; i < 10; i++) {
@@ -489,7 +489,7 @@ class SessionStateTest {
     @Test
     void reliableOverflowEndsTheSessionWith4101() {
         FakeSink sink = new FakeSink();
-        Connection connection = ackingConnection(sink);
+        ClientConnection connection = ackingConnection(sink);
         sink.stall();
         Session session = connection.session();
         boolean last = true;
@@ -507,7 +507,7 @@ class SessionStateTest {
     @Test
     void bufferIsBoundedInBytesToo() {
         FakeSink sink = new FakeSink();
-        Connection connection = ackingConnection(sink);
+        ClientConnection connection = ackingConnection(sink);
         sink.stall();
         Session session = connection.session();
         assertThat(session.send(new byte[600], Delivery.VOLATILE)).isTrue();
@@ -518,7 +518,7 @@ class SessionStateTest {
     @Test
     void unackedPacketPastTheAckTimeoutClosesWith4102AtThatMomentWhateverThePingInterval() {
         FakeSink sink = new FakeSink();
-        Connection connection = ackingConnection(sink);
+        ClientConnection connection = ackingConnection(sink);
         Session session = connection.session();
         scheduler.advance(Duration.ofSeconds(5));
         session.send("never acked".getBytes(), Delivery.RELIABLE);
@@ -534,7 +534,7 @@ class SessionStateTest {
     @Test
     void ackTimeoutFollowsTheOldestUnackedPacketAsAcksArrive() {
         FakeSink sink = new FakeSink();
-        Connection connection = ackingConnection(sink);
+        ClientConnection connection = ackingConnection(sink);
         Session session = connection.session();
         session.send("first".getBytes(), Delivery.RELIABLE);
         scheduler.advance(Duration.ofSeconds(10));
@@ -551,7 +551,7 @@ class SessionStateTest {
     @Test
     void clientThatNeverAcksIsNotCutOffForAcks() {
         FakeSink sink = new FakeSink();
-        Connection connection = connect(sink, null);
+        ClientConnection connection = connect(sink, null);
         Session session = connection.session();
         for (int i = 0; i < 50; i++) {
             session.send(("m" + i).getBytes(), Delivery.RELIABLE);
@@ -568,10 +568,10 @@ class SessionStateTest {
     @Test
     void secondConnectionDroppedBeforeItsFirstAckLosesNothingOfAnAckingSession() {
         FakeSink a = new FakeSink();
-        Connection first = ackingConnection(a);
+        ClientConnection first = ackingConnection(a);
         Session session = first.session();
         FakeSink b = new FakeSink();
-        Connection second = connect(b, token(a));
+        ClientConnection second = connect(b, token(a));
         a.stall(); // a's messages wait unacked: the rest is routed to b, which never acks
         List<String> sent = new ArrayList<>();
         for (int i = 0; i < 6; i++) {
@@ -589,7 +589,7 @@ class SessionStateTest {
     @Test
     void connectionDroppedBeforeAnyAckOfTheSessionHasItsMessagesReplayedOnResume() {
         FakeSink a = new FakeSink();
-        Connection connection = connect(a, null);
+        ClientConnection connection = connect(a, null);
         Session session = connection.session();
         session.send("one".getBytes(), Delivery.RELIABLE);
         session.send("two".getBytes(), Delivery.RELIABLE);
@@ -605,7 +605,7 @@ class SessionStateTest {
     @Test
     void sessionThatNeverAcksWithinTheGraceIsServedAsNonAcking() {
         FakeSink a = new FakeSink();
-        Connection connection = connect(a, null);
+        ClientConnection connection = connect(a, null);
         Session session = connection.session();
         session.send("one".getBytes(), Delivery.RELIABLE);
         scheduler.advance(Duration.ofSeconds(10).minus(MS));
@@ -628,7 +628,7 @@ class SessionStateTest {
     @Test
     void unackedPacketsThatWouldOverflowBeforeTheFirstAckMakeTheSessionNonAcking() {
         FakeSink sink = new FakeSink();
-        Connection connection = connect(sink, null);
+        ClientConnection connection = connect(sink, null);
         Session session = connection.session();
         // Buffer of 10 messages; writes complete, nothing is acked.
         for (int i = 0; i < 25; i++) {
@@ -643,10 +643,10 @@ class SessionStateTest {
     @Test
     void ackOnAnyConnectionMakesTheWholeSessionAcking() {
         FakeSink a = new FakeSink();
-        Connection first = connect(a, null);
+        ClientConnection first = connect(a, null);
         Session session = first.session();
         FakeSink b = new FakeSink();
-        Connection second = connect(b, token(a));
+        ClientConnection second = connect(b, token(a));
         session.send("warm".getBytes(), Delivery.RELIABLE);
         packet(payloads(a).isEmpty() ? second : first, 1, "");
         scheduler.advance(Duration.ofSeconds(11)); // past the grace: the session acks, nothing is forgotten
@@ -660,7 +660,7 @@ class SessionStateTest {
     @Test
     void clientClosingTheLastConnectionWith1000EndsTheSessionAtOnce() {
         FakeSink sink = new FakeSink();
-        Connection connection = connect(sink, null);
+        ClientConnection connection = connect(sink, null);
         Session session = connection.session();
         SessionToken token = token(sink);
 
@@ -678,7 +678,7 @@ class SessionStateTest {
     @Test
     void clientClosingOneOfTwoConnectionsWith1000KeepsTheSession() {
         FakeSink a = new FakeSink();
-        Connection first = connect(a, null);
+        ClientConnection first = connect(a, null);
         FakeSink b = new FakeSink();
         connect(b, token(a));
 
@@ -691,7 +691,7 @@ class SessionStateTest {
     void goingAwayOrADropKeepsTheSessionUntilExpiry() {
         for (int code : new int[] { CloseCodes.GOING_AWAY, CloseCodes.ABNORMAL, CloseCodes.NEW_SESSION_CLOSING_OLD }) {
             FakeSink sink = new FakeSink();
-            Connection connection = connect(sink, null);
+            ClientConnection connection = connect(sink, null);
             connection.onClosed(code);
             assertThat(connection.session().state()).as("after %d", code).isEqualTo(Session.State.DETACHED);
         }
@@ -700,7 +700,7 @@ class SessionStateTest {
     @Test
     void serverClosingWith1000DoesNotCountAsTheClientLeaving() {
         FakeSink sink = new FakeSink();
-        Connection connection = connect(sink, null);
+        ClientConnection connection = connect(sink, null);
 
         connection.close(CloseCodes.NORMAL, "server says so");
         connection.onClosed(CloseCodes.NORMAL); // the client's echo
@@ -711,7 +711,7 @@ class SessionStateTest {
     @Test
     void pongWithAnotherPayloadThanThePingsDoesNotCountForLiveness() {
         FakeSink sink = new FakeSink();
-        Connection connection = connect(sink, null);
+        ClientConnection connection = connect(sink, null);
         scheduler.advance(Duration.ofSeconds(20));
         connection.onPong(ByteBuffer.allocate(0));
         connection.onPong(ByteBuffer.wrap(new byte[] { 1, 2, 3, 4, 5, 6, 7, 8 }));
@@ -728,7 +728,7 @@ class SessionStateTest {
             }
 
             @Override
-            public void onMessage(Session session, Connection connection, String message) {
+            public void onMessage(Session session, ClientConnection connection, String message) {
                 throw new NoClassDefFoundError("io/example/Missing");
             }
 
@@ -738,14 +738,14 @@ class SessionStateTest {
             }
 
             @Override
-            public void connectionLost(Session session, Connection connection, int closeCode) {
+            public void connectionLost(Session session, ClientConnection connection, int closeCode) {
                 throw new IllegalStateException("no handle");
             }
         };
         registry = new SessionRegistry(scheduler, settings, TransportMetrics.NONE);
         handshake = new HandshakeService(registry, List.of(new ServedProtocol(WireFormat.PROTOCOL_GAME, 1, 3, broken)));
         FakeSink sink = new FakeSink();
-        Connection connection = connect(sink, null);
+        ClientConnection connection = connect(sink, null);
         assertThat(token(sink)).as("the session exists despite its listener").isNotNull();
 
         packet(connection, 0, "boom");
@@ -762,7 +762,7 @@ class SessionStateTest {
     @Test
     void anEmptyPayloadIsRefusedBecauseTheClientWouldReadItAsAnAck() {
         FakeSink sink = new FakeSink();
-        Connection connection = connect(sink, null);
+        ClientConnection connection = connect(sink, null);
 
         assertThatThrownBy(() -> connection.session().send(new byte[0], Delivery.RELIABLE))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("0 bytes");
@@ -772,7 +772,7 @@ class SessionStateTest {
     @Test
     void closeIfDetachedEndsOnlyASessionWithNoConnection() {
         FakeSink sink = new FakeSink();
-        Connection connection = connect(sink, null);
+        ClientConnection connection = connect(sink, null);
         Session session = connection.session();
 
         assertThat(session.closeIfDetached(SessionEndReason.CLOSED_BY_SERVER)).as("live: left alone").isFalse();
@@ -789,7 +789,7 @@ class SessionStateTest {
     @Test
     void anAckArrivingAfterTheSessionEndedIsIgnoredNotAProtocolError() {
         FakeSink sink = new FakeSink();
-        Connection connection = ackingConnection(sink);
+        ClientConnection connection = ackingConnection(sink);
         Session session = connection.session();
         session.send("m".getBytes(), Delivery.RELIABLE);
         session.close(SessionEndReason.CLOSED_BY_SERVER, "bye");
@@ -815,7 +815,7 @@ class SessionStateTest {
     @Test
     void answeredPingsKeepTheConnection() {
         FakeSink sink = new FakeSink();
-        Connection connection = connect(sink, null);
+        ClientConnection connection = connect(sink, null);
         for (int i = 0; i < 10; i++) {
             scheduler.advance(Duration.ofSeconds(20));
             connection.onPong(sink.lastPing());
@@ -827,7 +827,7 @@ class SessionStateTest {
     @Test
     void closingTheSessionClosesEveryConnectionOnceAndFiresEndedOnce() {
         FakeSink a = new FakeSink();
-        Connection first = connect(a, null);
+        ClientConnection first = connect(a, null);
         FakeSink b = new FakeSink();
         connect(b, token(a));
         first.session().close(SessionEndReason.SHUTDOWN, "bye");
@@ -847,7 +847,7 @@ class SessionStateTest {
         FakeSink game = new FakeSink();
         connect(game, null);
         FakeSink ping = new FakeSink();
-        Connection connection = new Connection(ping, handshake, scheduler, settings, TransportMetrics.NONE, ackFlusher);
+        ClientConnection connection = new ClientConnection(ping, handshake, scheduler, settings, TransportMetrics.NONE, ackFlusher);
         connection.opened();
         connection.onFrame(ByteBuffer.wrap(new InitPacket(WireFormat.PROTOCOL_PING, 1, token(game)).encode()));
         assertThat(token(ping)).isNotEqualTo(token(game));

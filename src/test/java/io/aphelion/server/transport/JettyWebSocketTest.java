@@ -25,7 +25,7 @@ import io.aphelion.server.session.FrameSink;
 import io.aphelion.server.session.TransportMetrics;
 import io.aphelion.server.protocol.ping.PingProtocol;
 import io.aphelion.server.session.AckFlusher;
-import io.aphelion.server.session.Connection;
+import io.aphelion.server.session.ClientConnection;
 import io.aphelion.server.session.Delivery;
 import io.aphelion.server.session.Session;
 import io.aphelion.server.session.SessionListener;
@@ -56,7 +56,7 @@ import static org.awaitility.Awaitility.await;
  * the test thread is the reading thread, every write completes (or stalls) inside the call that
  * made it, and only the tests that say so involve another thread.
  *
- * <p>Behind the websocket is a real {@link Connection} with a real session registry and handshake
+ * <p>Behind the websocket is a real {@link ClientConnection} with a real session registry and handshake
  * on a manual clock: protocol 1 is the real ping protocol; protocol 2 is a test protocol whose
  * messages run {@link #game} on the reading thread. Every test ends with every pooled buffer back
  * in the pool.
@@ -92,7 +92,7 @@ class JettyWebSocketTest {
         }
 
         @Override
-        public void onMessage(Session session, Connection connection, String message) {
+        public void onMessage(Session session, ClientConnection connection, String message) {
             game.onMessage(session, connection, message);
         }
     };
@@ -102,9 +102,9 @@ class JettyWebSocketTest {
             new ServedProtocol(WireFormat.PROTOCOL_GAME, 1, 1, gameListener)));
     private final AckFlusher ackFlusher = new AckFlusher(scheduler, settings.ackDelay());
     /** Every connection the factory made, in order. */
-    private final List<Connection> connections = new CopyOnWriteArrayList<>();
-    private final ConnectionFactory connectionFactory = sink -> {
-        Connection connection = new Connection(sink, handshake, scheduler, settings, TransportMetrics.NONE, ackFlusher);
+    private final List<ClientConnection> connections = new CopyOnWriteArrayList<>();
+    private final ClientConnectionFactory connectionFactory = sink -> {
+        ClientConnection connection = new ClientConnection(sink, handshake, scheduler, settings, TransportMetrics.NONE, ackFlusher);
         connections.add(connection);
         return connection;
     };
@@ -120,7 +120,7 @@ class JettyWebSocketTest {
     /** The test protocol's message handler. */
     @FunctionalInterface
     private interface GameHandler {
-        void onMessage(Session session, Connection connection, String message);
+        void onMessage(Session session, ClientConnection connection, String message);
     }
 
     @AfterEach
@@ -286,20 +286,20 @@ class JettyWebSocketTest {
 
     @Test
     void clientCloseIsEchoedWithItsCodeThenTheSocketClosesAndTheConnectionHasThatCode() {
-        Connection connection = openSession(WireFormat.PROTOCOL_PING);
+        ClientConnection connection = openSession(WireFormat.PROTOCOL_PING);
 
         receive(clientFrame(CLOSE, WebSocketProtocol.closePayload(1000, "bye")));
 
         assertThat(takeBytes()).containsExactly(0x88, 0x02, 0x03, 0xE8);
         assertThat(endPoint.isOpen()).isFalse();
-        assertThat(connection.state()).isEqualTo(Connection.State.CLOSED);
+        assertThat(connection.state()).isEqualTo(ClientConnection.State.CLOSED);
         assertThat(connection.closeCode()).isEqualTo(CloseCodes.NORMAL);
         assertThat(openWebSockets.count()).isZero();
     }
 
     @Test
     void clientCloseWithoutACodeIsEchoedWithoutOne() {
-        Connection connection = openSession(WireFormat.PROTOCOL_PING);
+        ClientConnection connection = openSession(WireFormat.PROTOCOL_PING);
 
         receive(clientFrame(CLOSE, new byte[0]));
 
@@ -323,7 +323,7 @@ class JettyWebSocketTest {
 
     @Test
     void serverCloseSendsItsCodeAndReasonAndTheSocketStaysOpenUntilTheClientsCloseFrame() {
-        Connection connection = openSession(WireFormat.PROTOCOL_PING);
+        ClientConnection connection = openSession(WireFormat.PROTOCOL_PING);
 
         webSocket.close(4007, "reason");
 
@@ -343,7 +343,7 @@ class JettyWebSocketTest {
 
     @Test
     void closeHandshakeTimeoutClosesTheSocketWhenTheClientNeverAnswers() {
-        Connection connection = openSession(WireFormat.PROTOCOL_PING);
+        ClientConnection connection = openSession(WireFormat.PROTOCOL_PING);
         connection.close(CloseCodes.GOING_AWAY, "Server shutting down");
         assertThat(takeFrames()).extracting(Frame::closeCode).containsExactly(1001);
 
@@ -360,7 +360,7 @@ class JettyWebSocketTest {
 
     @Test
     void unmaskedClientFrameGetsClose1002AndTheSocketClosesWithoutWaitingForTheClient() {
-        Connection connection = openSession(WireFormat.PROTOCOL_PING);
+        ClientConnection connection = openSession(WireFormat.PROTOCOL_PING);
 
         receive(frame(0x80 | BINARY, new byte[] {0, 1}, false));
 
@@ -410,7 +410,7 @@ class JettyWebSocketTest {
 
     @Test
     void textFrameGetsClose1003AndTheSocketWaitsForTheClientsClose() {
-        Connection connection = openSession(WireFormat.PROTOCOL_PING);
+        ClientConnection connection = openSession(WireFormat.PROTOCOL_PING);
 
         receive(clientFrame(TEXT, bytes("hello")));
 
@@ -429,7 +429,7 @@ class JettyWebSocketTest {
 
     @Test
     void messageOverTheMaximumSizeGetsClose1009AndTheSocketCloses() {
-        Connection connection = openSession(WireFormat.PROTOCOL_GAME);
+        ClientConnection connection = openSession(WireFormat.PROTOCOL_GAME);
         List<String> delivered = new ArrayList<>();
         game = (session, conn, message) -> delivered.add(message);
 
@@ -453,13 +453,13 @@ class JettyWebSocketTest {
 
     @Test
     void endOfStreamWithoutACloseFrameClosesTheSocketAndTheConnectionWith1006() {
-        Connection connection = openSession(WireFormat.PROTOCOL_PING);
+        ClientConnection connection = openSession(WireFormat.PROTOCOL_PING);
         assertThat(openWebSockets.count()).isEqualTo(1);
 
         endPoint.addInputEOF();
 
         assertThat(endPoint.isOpen()).isFalse();
-        assertThat(connection.state()).isEqualTo(Connection.State.CLOSED);
+        assertThat(connection.state()).isEqualTo(ClientConnection.State.CLOSED);
         assertThat(connection.closeCode()).isEqualTo(CloseCodes.ABNORMAL);
         assertThat(openWebSockets.count()).isZero();
         assertThat(takeBytes()).isEmpty();
@@ -532,7 +532,7 @@ class JettyWebSocketTest {
         // As Jetty does once the 101 is written: onUpgradeTo(leftover bytes), then onOpen.
         endPoint.upgrade(webSocket);
 
-        assertThat(connections).singleElement().extracting(Connection::state).isEqualTo(Connection.State.OPEN);
+        assertThat(connections).singleElement().extracting(ClientConnection::state).isEqualTo(ClientConnection.State.OPEN);
         assertThat(endPoint.flushes()).as("init reply and answer in one write").hasSize(1);
         List<Frame> frames = takeFrames();
         assertThat(frames).extracting(Frame::opcode).containsExactly(BINARY, BINARY);
@@ -574,7 +574,7 @@ class JettyWebSocketTest {
         try {
             endPoint = new TestEndPoint(timers);
             open(Duration.ofMillis(100));
-            Connection connection = connections.get(0);
+            ClientConnection connection = connections.get(0);
 
             await().atMost(Duration.ofSeconds(10)).until(() -> !endPoint.flushes().isEmpty());
 
@@ -615,7 +615,7 @@ class JettyWebSocketTest {
 
     @Test
     void aWriteThatFailsBecauseTheClientVanishedCountsAsAnAbnormalDropNotAsGoingAway() {
-        Connection connection = openSession(WireFormat.PROTOCOL_PING);
+        ClientConnection connection = openSession(WireFormat.PROTOCOL_PING);
         endPoint.failFlushes();
 
         connection.session().send("lost".getBytes(), io.aphelion.server.session.Delivery.RELIABLE);
@@ -663,7 +663,7 @@ class JettyWebSocketTest {
     }
 
     /** Opens, sends an init packet for the protocol and takes the init reply. */
-    private Connection openSession(int protocol) {
+    private ClientConnection openSession(int protocol) {
         open();
         receive(initFrame(protocol));
         List<Frame> reply = takeFrames();
@@ -671,8 +671,8 @@ class JettyWebSocketTest {
         assertThat(reply.get(0).payload()).hasSize(WireFormat.S2C_INIT_LENGTH);
         endPoint.clearFlushes();
         assertThat(connections).hasSize(1);
-        Connection connection = connections.get(0);
-        assertThat(connection.state()).isEqualTo(Connection.State.OPEN);
+        ClientConnection connection = connections.get(0);
+        assertThat(connection.state()).isEqualTo(ClientConnection.State.OPEN);
         return connection;
     }
 

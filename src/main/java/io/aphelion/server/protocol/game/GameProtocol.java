@@ -6,7 +6,7 @@ import java.util.concurrent.Executor;
 import com.google.protobuf.MessageLite;
 
 import io.aphelion.server.protocol.Payloads;
-import io.aphelion.server.session.Connection;
+import io.aphelion.server.session.ClientConnection;
 import io.aphelion.server.session.Session;
 import io.aphelion.server.session.SessionEndReason;
 import io.aphelion.server.session.SessionListener;
@@ -50,7 +50,7 @@ public final class GameProtocol<C extends MessageLite, S extends MessageLite> im
     }
 
     @Override
-    public void onMessage(Session session, Connection connection, C message) {
+    public void onMessage(Session session, ClientConnection connection, C message) {
         SessionHandle<S> handle = handle(session);
         Runnable call = () -> {
             try {
@@ -78,19 +78,19 @@ public final class GameProtocol<C extends MessageLite, S extends MessageLite> im
     }
 
     @Override
-    public void connectionAdded(Session session, Connection connection) {
+    public void connectionAdded(Session session, ClientConnection connection) {
         SessionHandle<S> handle = handle(session);
         event(handle, "connectionAdded", () -> service.connectionAdded(handle));
     }
 
     @Override
-    public void connectionLost(Session session, Connection connection, int closeCode) {
+    public void connectionLost(Session session, ClientConnection connection, int closeCode) {
         SessionHandle<S> handle = handle(session);
         event(handle, "connectionLost", () -> service.connectionLost(handle, closeCode));
     }
 
     @Override
-    public void sessionResumed(Session session, Connection connection) {
+    public void sessionResumed(Session session, ClientConnection connection) {
         SessionHandle<S> handle = handle(session);
         event(handle, "sessionResumed", () -> service.sessionResumed(handle));
     }

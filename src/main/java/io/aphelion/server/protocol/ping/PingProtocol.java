@@ -5,7 +5,7 @@ import java.nio.ByteBuffer;
 import io.aphelion.proto.ping.C2S;
 import io.aphelion.proto.ping.S2C;
 import io.aphelion.server.protocol.Payloads;
-import io.aphelion.server.session.Connection;
+import io.aphelion.server.session.ClientConnection;
 import io.aphelion.server.session.Delivery;
 import io.aphelion.server.session.Session;
 import io.aphelion.server.session.SessionListener;
@@ -37,7 +37,7 @@ public final class PingProtocol implements SessionListener<C2S> {
     }
 
     @Override
-    public void onMessage(Session session, Connection connection, C2S ping) {
+    public void onMessage(Session session, ClientConnection connection, C2S ping) {
         S2C answer = S2C.newBuilder()
                 .setClientTime(ping.getClientTime())
                 .setServerTime(scheduler.nanoTime())

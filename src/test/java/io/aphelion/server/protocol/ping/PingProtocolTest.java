@@ -11,7 +11,7 @@ import io.aphelion.server.handshake.HandshakeService;
 import io.aphelion.server.handshake.ServedProtocol;
 import io.aphelion.server.session.TransportMetrics;
 import io.aphelion.server.session.AckFlusher;
-import io.aphelion.server.session.Connection;
+import io.aphelion.server.session.ClientConnection;
 import io.aphelion.server.session.SessionRegistry;
 import io.aphelion.server.session.TransportSettings;
 import io.aphelion.server.testing.FakeSink;
@@ -40,7 +40,7 @@ class PingProtocolTest {
     @Test
     void answerWritesEveryFieldEvenWhenZero() throws Exception {
         FakeSink sink = new FakeSink();
-        Connection connection = new Connection(sink, handshake, scheduler, settings, TransportMetrics.NONE,
+        ClientConnection connection = new ClientConnection(sink, handshake, scheduler, settings, TransportMetrics.NONE,
                 new AckFlusher(scheduler, settings.ackDelay()));
         connection.opened();
         connection.onFrame(ByteBuffer.wrap(InitPacket.newSession(WireFormat.PROTOCOL_PING, 1).encode()));

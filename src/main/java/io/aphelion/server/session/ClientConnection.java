@@ -33,9 +33,9 @@ import org.slf4j.LoggerFactory;
  * <p>All violations of the protocol end here: a {@link ProtocolViolationException} thrown while
  * handling a frame becomes a close with its code in {@link #onFrame}.
  */
-public final class Connection {
+public final class ClientConnection {
 
-    private static final Logger log = LoggerFactory.getLogger(Connection.class);
+    private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
 
     private static final byte[] NO_PAYLOAD = new byte[0];
 
@@ -95,7 +95,7 @@ public final class Connection {
      */
     private long rateFullAtNanos = Long.MIN_VALUE;
 
-    public Connection(FrameSink sink, Handshake handshake, Scheduler scheduler, TransportSettings settings,
+    public ClientConnection(FrameSink sink, Handshake handshake, Scheduler scheduler, TransportSettings settings,
             TransportMetrics metrics, AckFlusher ackFlusher) {
         this.sink = sink;
         this.handshake = handshake;
