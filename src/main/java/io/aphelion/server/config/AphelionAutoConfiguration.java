@@ -27,6 +27,7 @@ import io.aphelion.server.support.SystemScheduler;
 import io.aphelion.server.transport.AphelionWebSocketHandler;
 import io.aphelion.server.transport.ClientConnectionFactory;
 import io.aphelion.server.transport.OpenWebSockets;
+import io.aphelion.server.transport.TrustedProxies;
 import io.aphelion.wire.WireFormat;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -150,6 +151,16 @@ public class AphelionAutoConfiguration {
     @ConditionalOnMissingBean
     AphelionWebSocketHandler aphelionWebSocketHandler(ClientConnectionFactory connections) {
         return new AphelionWebSocketHandler(connections);
+    }
+
+    /**
+     * The proxies whose {@code X-Forwarded-For} names the client ({@code aphelion.websocket.trusted-proxies}),
+     * parsed once for both engines.
+     */
+    @Bean
+    @ConditionalOnMissingBean
+    TrustedProxies aphelionTrustedProxies(AphelionProperties properties) {
+        return TrustedProxies.parse(properties.getWebsocket().getTrustedProxies());
     }
 
     /** Every open websocket, and whether new ones are admitted (graceful shutdown stops it). */

@@ -30,12 +30,12 @@ class NativeWebSocketEndpointConfiguration {
 
     @Bean
     JettyServerCustomizer aphelionNativeWebSocketEndpoint(AphelionProperties properties, ClientConnectionFactory connections,
-            OpenWebSockets openWebSockets, Scheduler scheduler) {
+            OpenWebSockets openWebSockets, Scheduler scheduler, TrustedProxies trustedProxies) {
         AphelionProperties.Websocket ws = properties.getWebsocket();
         return server -> {
             String path = contextPathPrefix(server.getDescendant(ContextHandler.class)) + ws.getPath();
             AphelionUpgradeHandler upgrade = new AphelionUpgradeHandler(path, connections, openWebSockets,
-                    TrustedProxies.parse(ws.getTrustedProxies()), ws.getAllowedOrigins(),
+                    trustedProxies, ws.getAllowedOrigins(),
                     ws.getMaxMessageSize().toBytes(), AphelionAutoConfiguration.websocketIdleTimeout(ws), scheduler);
             upgrade.setHandler(server.getHandler());
             server.setHandler(upgrade);

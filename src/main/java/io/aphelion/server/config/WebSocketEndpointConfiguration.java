@@ -27,12 +27,14 @@ class WebSocketEndpointConfiguration implements WebSocketConfigurer {
     private final AphelionProperties properties;
     private final AphelionWebSocketHandler handler;
     private final OpenWebSockets openWebSockets;
+    private final TrustedProxies trustedProxies;
 
     WebSocketEndpointConfiguration(AphelionProperties properties, AphelionWebSocketHandler handler,
-            OpenWebSockets openWebSockets) {
+            OpenWebSockets openWebSockets, TrustedProxies trustedProxies) {
         this.properties = properties;
         this.handler = handler;
         this.openWebSockets = openWebSockets;
+        this.trustedProxies = trustedProxies;
     }
 
     @Override
@@ -47,7 +49,7 @@ class WebSocketEndpointConfiguration implements WebSocketConfigurer {
         });
         registry.addHandler(new AdmissionWebSocketHandlerDecorator(handler, openWebSockets), ws.getPath())
                 .setHandshakeHandler(new DefaultHandshakeHandler(upgrade))
-                .addInterceptors(new ForwardedClientAddressInterceptor(TrustedProxies.parse(ws.getTrustedProxies())))
+                .addInterceptors(new ForwardedClientAddressInterceptor(trustedProxies))
                 .setAllowedOriginPatterns(ws.getAllowedOrigins().toArray(String[]::new));
     }
 }
