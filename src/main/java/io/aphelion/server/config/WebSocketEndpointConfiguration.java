@@ -1,5 +1,6 @@
 package io.aphelion.server.config;
 
+import io.aphelion.server.transport.AcceptedAtInterceptor;
 import io.aphelion.server.transport.AdmissionWebSocketHandlerDecorator;
 import io.aphelion.server.transport.AphelionWebSocketHandler;
 import io.aphelion.server.transport.ForwardedClientAddressInterceptor;
@@ -49,7 +50,7 @@ class WebSocketEndpointConfiguration implements WebSocketConfigurer {
         });
         registry.addHandler(new AdmissionWebSocketHandlerDecorator(handler, openWebSockets), ws.getPath())
                 .setHandshakeHandler(new DefaultHandshakeHandler(upgrade))
-                .addInterceptors(new ForwardedClientAddressInterceptor(trustedProxies))
+                .addInterceptors(new AcceptedAtInterceptor(), new ForwardedClientAddressInterceptor(trustedProxies))
                 .setAllowedOriginPatterns(ws.getAllowedOrigins().toArray(String[]::new));
     }
 }

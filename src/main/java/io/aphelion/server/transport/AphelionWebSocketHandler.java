@@ -1,6 +1,7 @@
 package io.aphelion.server.transport;
 
 import java.net.InetSocketAddress;
+import java.time.Duration;
 
 import io.aphelion.server.session.ClientConnection;
 
@@ -23,6 +24,9 @@ public class AphelionWebSocketHandler extends BinaryWebSocketHandler {
     /** Handshake attribute with the client's {@link InetSocketAddress} when a trusted proxy forwarded it. */
     public static final String CLIENT_ADDRESS_ATTRIBUTE = "aphelion.clientAddress";
 
+    /** Handshake attribute with the {@code System.currentTimeMillis()} at which the upgrade's socket was accepted. */
+    public static final String ACCEPTED_AT_ATTRIBUTE = "aphelion.acceptedAt";
+
     private static final String CONNECTION_ATTRIBUTE = "aphelion.connection";
 
     private final ClientConnectionFactory connections;
@@ -38,7 +42,10 @@ public class AphelionWebSocketHandler extends BinaryWebSocketHandler {
         InetSocketAddress remote = forwarded instanceof InetSocketAddress address ? address : webSocket.getRemoteAddress();
         ClientConnection connection = connections.create(new JettyFrameSink(jetty.getNativeSession(), remote));
         webSocket.getAttributes().put(CONNECTION_ATTRIBUTE, connection);
-        connection.opened();
+        // The init timeout counts from the TCP accept when the container told us when that was.
+        Object acceptedAt = webSocket.getAttributes().get(ACCEPTED_AT_ATTRIBUTE);
+        connection.opened(acceptedAt instanceof Long millis
+                ? Duration.ofMillis(Math.max(0, System.currentTimeMillis() - millis)) : Duration.ZERO);
     }
 
     @Override

@@ -9,6 +9,7 @@ import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.security.SecureRandom;
 import java.util.Base64;
 
@@ -58,7 +59,20 @@ public final class RawWebSocket implements AutoCloseable {
         return upgrade(new Socket(InetAddress.getByName("127.0.0.1"), port, localAddress, 0), port, path, headers);
     }
 
+    /**
+     * As {@link #connect(int, String, String...)}, with the upgrade request sent in two halves
+     * {@code between} apart (a slow client: the HTTP part of the way to the init packet takes that long).
+     */
+    public static RawWebSocket connectSlowly(int port, String path, Duration between) throws IOException {
+        return upgrade(new Socket("127.0.0.1", port), port, path, between);
+    }
+
     private static RawWebSocket upgrade(Socket socket, int port, String path, String... headers) throws IOException {
+        return upgrade(socket, port, path, Duration.ZERO, headers);
+    }
+
+    private static RawWebSocket upgrade(Socket socket, int port, String path, Duration between, String... headers)
+            throws IOException {
         socket.setSoTimeout(15_000);
         RawWebSocket ws = new RawWebSocket(socket);
         String key = Base64.getEncoder().encodeToString(new byte[16]);
@@ -72,7 +86,16 @@ public final class RawWebSocket implements AutoCloseable {
             request.append(header).append("\r\n");
         }
         request.append("\r\n");
-        ws.out.write(request.toString().getBytes(StandardCharsets.US_ASCII));
+        byte[] bytes = request.toString().getBytes(StandardCharsets.US_ASCII);
+        if (between.isZero()) {
+            ws.out.write(bytes);
+        }
+        else {
+            ws.out.write(bytes, 0, bytes.length / 2);
+            ws.out.flush();
+            org.awaitility.Awaitility.await().pollDelay(between).atMost(between.plusSeconds(5)).until(() -> true);
+            ws.out.write(bytes, bytes.length / 2, bytes.length - bytes.length / 2);
+        }
         ws.out.flush();
         String status = ws.readHeaders();
         if (!status.startsWith("HTTP/1.1 101")) {
