@@ -109,13 +109,13 @@ public final class AckTracker<T extends AckTracker.Timestamped> {
         }
         int fromUntracked = Math.min(ack, untracked);
         untracked -= fromUntracked;
-        long newest = -1;
+        long newest = NONE;
         for (int i = fromUntracked; i < ack; i++) {
             T message = unacked.removeFirst();
             newest = message.sentAtNanos();
             released.accept(message);
         }
-        if (newest < 0) {
+        if (newest == NONE) {
             return -1;
         }
         long rtt = Math.max(0, nowNanos - newest);
@@ -133,10 +133,13 @@ public final class AckTracker<T extends AckTracker.Timestamped> {
         return unacked.size();
     }
 
-    /** When the oldest retained packet was sent, or -1 when nothing is retained. */
+    /** {@link #oldestSentAtNanos()} when nothing is retained: no clock reading is ever this low. */
+    public static final long NONE = Long.MIN_VALUE;
+
+    /** When the oldest retained packet was sent, or {@link #NONE} when nothing is retained (clock readings may be negative). */
     public long oldestSentAtNanos() {
         T oldest = unacked.peekFirst();
-        return oldest == null ? -1 : oldest.sentAtNanos();
+        return oldest == null ? NONE : oldest.sentAtNanos();
     }
 
     /** Removes and returns every retained message, oldest first (the connection is gone). */

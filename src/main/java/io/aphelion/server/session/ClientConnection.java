@@ -367,7 +367,7 @@ public final class ClientConnection {
      */
     void armAckTimeoutLocked() {
         long oldest = acks.oldestSentAtNanos();
-        if (ackTimeoutArmed || oldest < 0 || state.get() != State.OPEN) {
+        if (ackTimeoutArmed || oldest == AckTracker.NONE || state.get() != State.OPEN) {
             return;
         }
         ackTimeoutArmed = true;
@@ -382,7 +382,7 @@ public final class ClientConnection {
         try {
             ackTimeoutArmed = false;
             long oldest = acks.oldestSentAtNanos();
-            timedOut = oldest >= 0 && scheduler.nanoTime() - oldest >= settings.ackTimeout().toNanos();
+            timedOut = oldest != AckTracker.NONE && scheduler.nanoTime() - oldest >= settings.ackTimeout().toNanos();
             if (!timedOut) {
                 armAckTimeoutLocked(); // for the packet that is oldest now, if any
             }

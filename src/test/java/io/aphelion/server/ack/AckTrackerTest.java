@@ -53,7 +53,14 @@ class AckTrackerTest {
         assertThat(tracker.sent(new Message("b"), 20, false)).isFalse();
         assertThat(tracker.outstanding()).isEqualTo(2);
         assertThat(tracker.retained()).isZero();
-        assertThat(tracker.oldestSentAtNanos()).isEqualTo(-1);
+        assertThat(tracker.oldestSentAtNanos()).isEqualTo(AckTracker.NONE);
+    }
+
+    @Test
+    void aNegativeClockReadingIsATimestampLikeAnyOther() {
+        tracker.sent(new Message("a"), -5_000, true);
+        assertThat(tracker.oldestSentAtNanos()).isEqualTo(-5_000);
+        assertThat(tracker.acked(1, -1_000, message -> released.add(message.name))).isEqualTo(4_000);
     }
 
     @Test
