@@ -298,21 +298,27 @@ public final class Session {
         }
     }
 
+    /** The client acked: every connection's retained packets are now under the ack timeout. */
     private void becomeAckingLocked() {
-        acking = Acking.ACKING;
-        graceTimer.cancel();
-        graceTimer = Cancellable.NONE;
-        for (ClientConnection connection : connections) {
-            connection.armAckTimeoutLocked();
-        }
+        decideLocked(Acking.ACKING);
     }
 
+    /** The client never acks: what is retained counts as delivered (and stays outstanding for the count). */
     private void becomeNonAckingLocked() {
-        acking = Acking.NON_ACKING;
+        decideLocked(Acking.NON_ACKING);
+    }
+
+    private void decideLocked(Acking decided) {
+        acking = decided;
         graceTimer.cancel();
         graceTimer = Cancellable.NONE;
         for (ClientConnection connection : connections) {
-            connection.acks.forgetRetained(release);
+            if (decided == Acking.ACKING) {
+                connection.armAckTimeoutLocked();
+            }
+            else {
+                connection.acks.forgetRetained(release);
+            }
         }
     }
 

@@ -31,27 +31,7 @@ class SlowRequestTest extends ServerTestSupport {
         byte[] request = ("GET /aphelion HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
                 + "Sec-WebSocket-Version: 13\r\nX-Padding: " + "x".repeat(200)).getBytes(StandardCharsets.US_ASCII);
         try (Socket socket = new Socket("127.0.0.1", port)) {
-            socket.setSoTimeout(100);
-            OutputStream out = socket.getOutputStream();
-            InputStream in = socket.getInputStream();
-            long start = System.nanoTime();
-            Duration openFor = null;
-            // One byte every ~100 ms (each read waits up to 100 ms): Jetty's idle timer never fires.
-            for (int i = 0; i < request.length && openFor == null; i++) {
-                try {
-                    out.write(request[i]);
-                    out.flush();
-                    if (in.read() == -1) {
-                        openFor = Duration.ofNanos(System.nanoTime() - start);
-                    }
-                }
-                catch (SocketTimeoutException stillOpen) {
-                    // no answer yet: the socket is open
-                }
-                catch (IOException closed) {
-                    openFor = Duration.ofNanos(System.nanoTime() - start);
-                }
-            }
+            Duration openFor = trickle(socket, request);
             assertThat(openFor).as("closed before the request ended (%d bytes, ~%d s)", request.length,
                     request.length / 10).isNotNull();
             assertThat(openFor).isGreaterThanOrEqualTo(Duration.ofMillis(900)).isLessThan(Duration.ofSeconds(8));
@@ -65,24 +45,8 @@ class SlowRequestTest extends ServerTestSupport {
         try (Socket socket = new Socket("127.0.0.1", port)) {
             socket.setSoTimeout(5000);
             assertThat(get(socket)).startsWith("HTTP/1.1 200 ");
-            socket.setSoTimeout(100);
-            OutputStream out = socket.getOutputStream();
-            InputStream in = socket.getInputStream();
-            boolean closed = false;
-            for (int i = 0; i < request.length && !closed; i++) {
-                try {
-                    out.write(request[i]);
-                    out.flush();
-                    closed = in.read() == -1;
-                }
-                catch (SocketTimeoutException stillOpen) {
-                    // no answer yet: the socket is open
-                }
-                catch (IOException reset) {
-                    closed = true;
-                }
-            }
-            assertThat(closed).as("closed before the trickled request ended (~%d s)", request.length / 10).isTrue();
+            assertThat(trickle(socket, request)).as("closed before the trickled request ended (~%d s)", request.length / 10)
+                    .isNotNull();
         }
     }
 
@@ -95,6 +59,35 @@ class SlowRequestTest extends ServerTestSupport {
             await().pollDelay(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(3)).until(() -> true);
             assertThat(get(socket)).startsWith("HTTP/1.1 200 ");
         }
+    }
+
+    /**
+     * Sends {@code request} one byte every ~100 ms (each read waits up to 100 ms, so Jetty's idle
+     * timer never fires) until the server closes the socket.
+     *
+     * @return how long the socket stayed open, or null when the whole request went out first
+     */
+    private static Duration trickle(Socket socket, byte[] request) throws IOException {
+        socket.setSoTimeout(100);
+        OutputStream out = socket.getOutputStream();
+        InputStream in = socket.getInputStream();
+        long start = System.nanoTime();
+        for (byte b : request) {
+            try {
+                out.write(b);
+                out.flush();
+                if (in.read() == -1) {
+                    return Duration.ofNanos(System.nanoTime() - start);
+                }
+            }
+            catch (SocketTimeoutException stillOpen) {
+                // no answer yet: the socket is open
+            }
+            catch (IOException closed) {
+                return Duration.ofNanos(System.nanoTime() - start);
+            }
+        }
+        return null;
     }
 
     /** One GET of the health endpoint on a kept-alive socket; returns the status line and headers. */
