@@ -1,88 +1,46 @@
 package io.aphelion.loadtest;
 
-import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.concurrent.TimeUnit;
+
+import org.HdrHistogram.ConcurrentHistogram;
 
 /**
- * A latency histogram in microseconds with about 0.1% relative error (log-linear buckets: exact
- * below 2048 us, then 1024 sub-buckets per power of two up to about 64 s).
+ * A latency histogram of the load tools, on HdrHistogram: microseconds from 1 us to one hour with
+ * three significant digits (0.1 % relative error), the way latency is measured elsewhere in the
+ * field, so the tools' percentiles can be read against other tools'.
  *
- * <p>Thread-safe: any event-loop thread records, the progress thread reads. {@link #reset} may race
- * with recording; a few samples at the boundary may land on either side, which is fine for a
- * load report.
+ * <p>Thread-safe: any event-loop thread records, the progress thread reads and resets
+ * ({@link ConcurrentHistogram} supports all three at once).
  */
 final class Histogram {
 
-    private static final int LINEAR = 2048;
-    private static final int SUB_BUCKETS = 1024;
-    private static final int SUB_BITS = 10;
-    private static final int MAX_SHIFT = 26;
+    /** The largest value recorded, in microseconds; a longer one is recorded as this. */
+    private static final long MAX_MICROS = TimeUnit.HOURS.toMicros(1);
 
-    private final AtomicLongArray counts = new AtomicLongArray(LINEAR + MAX_SHIFT * SUB_BUCKETS);
+    private final ConcurrentHistogram histogram = new ConcurrentHistogram(1, MAX_MICROS, 3);
 
     void recordNanos(long nanos) {
-        record(Math.max(0, nanos / 1000));
+        record(nanos / 1000);
     }
 
     void record(long micros) {
-        counts.incrementAndGet(index(micros));
-    }
-
-    static int index(long micros) {
-        if (micros < LINEAR) {
-            return (int) micros;
-        }
-        int shift = 63 - Long.numberOfLeadingZeros(micros) - SUB_BITS;
-        if (shift > MAX_SHIFT) {
-            return LINEAR + MAX_SHIFT * SUB_BUCKETS - 1;
-        }
-        int sub = (int) (micros >>> shift) - SUB_BUCKETS;
-        return LINEAR + (shift - 1) * SUB_BUCKETS + sub;
-    }
-
-    /** The lowest value (us) that falls in a bucket. */
-    static long lowerBound(int index) {
-        if (index < LINEAR) {
-            return index;
-        }
-        int shift = (index - LINEAR) / SUB_BUCKETS + 1;
-        int sub = (index - LINEAR) % SUB_BUCKETS + SUB_BUCKETS;
-        return (long) sub << shift;
+        histogram.recordValue(Math.max(1, Math.min(micros, MAX_MICROS)));
     }
 
     long count() {
-        long total = 0;
-        for (int i = 0; i < counts.length(); i++) {
-            total += counts.get(i);
-        }
-        return total;
+        return histogram.getTotalCount();
     }
 
     /** The value at a percentile (0..100) in milliseconds, or NaN when empty. */
     double percentileMillis(double percentile) {
-        long[] snapshot = new long[counts.length()];
-        long total = 0;
-        for (int i = 0; i < snapshot.length; i++) {
-            snapshot[i] = counts.get(i);
-            total += snapshot[i];
-        }
-        if (total == 0) {
+        if (histogram.getTotalCount() == 0) {
             return Double.NaN;
         }
-        long rank = (long) Math.ceil(percentile / 100.0 * total);
-        long seen = 0;
-        for (int i = 0; i < snapshot.length; i++) {
-            seen += snapshot[i];
-            if (seen >= Math.max(1, rank)) {
-                return lowerBound(i) / 1000.0;
-            }
-        }
-        return lowerBound(snapshot.length - 1) / 1000.0;
+        return histogram.getValueAtPercentile(percentile) / 1000.0;
     }
 
     void reset() {
-        for (int i = 0; i < counts.length(); i++) {
-            counts.set(i, 0);
-        }
+        histogram.reset();
     }
 
     /** "p50=0.123 p99=0.456 p99.9=0.789 ms" */
