@@ -44,8 +44,8 @@ export const CloseCodes = {
   ACK_TIMEOUT: 4102,
   /** 4103: no pong in time for a websocket ping of the server. */
   PONG_TIMEOUT: 4103,
-  /** 4104: the client sent faster than the server's inbound rate limit allows. */
-  INBOUND_RATE_LIMIT: 4104,
+  /** 4104: the connection sent faster than the server's inbound rate limit allows; the session lives on (retried). */
+  RATE_LIMITED: 4104,
 } as const;
 
 /**
@@ -64,12 +64,12 @@ const FINAL: ReadonlySet<number> = new Set<number>([
   CloseCodes.MALFORMED_INIT,
   CloseCodes.SESSION_FULL,
   CloseCodes.SEND_BUFFER_OVERFLOW,
-  CloseCodes.INBOUND_RATE_LIMIT,
 ]);
 
 /**
  * Whether a session reconnects after a close with this code. Drops (1006), a server going away
- * (1001), 1011, ack and pong timeouts (4102, 4103), an init timeout (4004) and any code not listed
+ * (1001), 1011, ack and pong timeouts (4102, 4103), the rate limit (4104: the server keeps the
+ * session, so the connection comes back after a backoff), an init timeout (4004) and any code not listed
  * in {@link CloseCodes} are retried with backoff; the final ones never are.
  */
 export function isRetryable(code: number): boolean {

@@ -24,17 +24,17 @@ describe("backoff", () => {
 });
 
 describe("which closes are retried", () => {
-  it.each([1000, 1002, 1003, 1007, 1009, 4000, 4001, 4002, 4003, 4100, 4101, 4104])("%i is final", (code) => {
+  it.each([1000, 1002, 1003, 1007, 1009, 4000, 4001, 4002, 4003, 4100, 4101])("%i is final", (code) => {
     expect(isRetryable(code)).toBe(false);
   });
 
-  it.each([1001, 1006, 1011, 4004, 4102, 4103])("%i is retried", (code) => {
+  it.each([1001, 1006, 1011, 4004, 4102, 4103, 4104])("%i is retried", (code) => {
     expect(isRetryable(code)).toBe(true);
   });
 
   it("names the codes of the protocol and the server", () => {
     expect(CloseCodes.NEW_SESSION_CLOSING_OLD).toBe(4005);
     expect(CloseCodes.SESSION_FULL).toBe(4100);
-    expect(CloseCodes.INBOUND_RATE_LIMIT).toBe(4104);
+    expect(CloseCodes.RATE_LIMITED).toBe(4104);
   });
 });

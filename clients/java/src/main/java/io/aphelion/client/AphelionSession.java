@@ -25,7 +25,8 @@ import io.aphelion.wire.SessionToken;
  * {@link Listener#onNewSession()} so the game can authenticate again. No reconnect follows a close
  * that another attempt cannot fix: a refused handshake (4000-4003), a full session (4100), the
  * server ending the session (1000, 4101), a protocol error of this client (1002, 1003, 1007,
- * 1009), the rate limit (4104), or {@link #close()}.
+ * 1009), or {@link #close()}. A connection closed by the rate limit (4104) is reconnected after the
+ * backoff: the server keeps the session.
  *
  * <p>Thread-safe. Listener calls come on the HTTP client's threads.
  */
@@ -54,7 +55,7 @@ public final class AphelionSession implements AutoCloseable {
     private static final Set<Integer> FINAL_CLOSES = Set.of(CloseCodes.NORMAL, CloseCodes.PROTOCOL_ERROR,
             CloseCodes.UNSUPPORTED_DATA, CloseCodes.INVALID_PAYLOAD, CloseCodes.MESSAGE_TOO_BIG,
             CloseCodes.INVALID_PROTOCOL, CloseCodes.VERSION_TOO_OLD, CloseCodes.VERSION_TOO_NEW,
-            CloseCodes.MALFORMED_INIT, CloseCodes.SESSION_FULL, CloseCodes.SEND_BUFFER_OVERFLOW, CloseCodes.RATE_LIMITED);
+            CloseCodes.MALFORMED_INIT, CloseCodes.SESSION_FULL, CloseCodes.SEND_BUFFER_OVERFLOW);
 
     private final AphelionClient client;
     private final Listener listener;
