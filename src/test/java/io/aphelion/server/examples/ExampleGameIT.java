@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The artifacts a game developer depends on, used as they would be: the server's library jar (no
- * classifier) of this build is installed into the local Maven repository, the Java client
+ * classifier) of this build is installed into a Maven repository of this build's own, the Java client
  * ({@code clients/java}, JDK only, sharing the server's wire codec) is built, tested and installed,
  * then the example game ({@code examples/game}: its own Maven build and {@code .proto}, the server
  * as one dependency, its tests playing through the Java client) builds and passes its tests. Runs
@@ -28,12 +28,29 @@ class ExampleGameIT {
     void exampleGameBuildsAndPassesItsTestsAgainstThisBuildsLibrary() throws Exception {
         Path library = BuildOutput.libraryJar();
 
-        run("install", List.of("./mvnw", "-B", "install:install-file", "-Dfile=" + library, "-DpomFile=pom.xml"));
-        String client = run("client", List.of("./mvnw", "-B", "-f", "clients/java/pom.xml", "install"));
-        String output = run("example", List.of("./mvnw", "-B", "-f", "examples/game/pom.xml", "verify"));
+        run("install", maven("install:install-file", "-Dfile=" + library, "-DpomFile=pom.xml"));
+        String client = run("client", maven("-f", "clients/java/pom.xml", "install"));
+        String output = run("example", maven("-f", "examples/game/pom.xml", "verify"));
 
         assertThat(client).as("the Java client's own tests").contains("Tests run: 3, Failures: 0, Errors: 0, Skipped: 0");
         assertThat(output).contains("Tests run: 3, Failures: 0, Errors: 0, Skipped: 0").contains("BUILD SUCCESS");
+    }
+
+    /**
+     * A Maven run of the repository's wrapper that installs into a repository of this build's own
+     * ({@code it-repo} in the build folder) and reads everything else from the developer's local
+     * repository behind it ({@code maven.repo.local.tail}): the test command never replaces the
+     * SNAPSHOTs a developer's own game builds against, and downloads nothing twice.
+     */
+    private static List<String> maven(String... arguments) {
+        String outer = System.getProperty("aphelion.outer.repo", "");
+        if (outer.isBlank() || outer.contains("${")) {
+            outer = Path.of(System.getProperty("user.home"), ".m2", "repository").toString();
+        }
+        List<String> command = new ArrayList<>(List.of("./mvnw", "-B",
+                "-Dmaven.repo.local=" + BuildOutput.buildDir().resolve("it-repo"), "-Dmaven.repo.local.tail=" + outer));
+        command.addAll(List.of(arguments));
+        return command;
     }
 
     private static String run(String name, List<String> command) throws IOException, InterruptedException {
