@@ -3,6 +3,7 @@ package io.aphelion.loadtest;
 import java.net.URI;
 import java.time.Duration;
 import java.util.Locale;
+import java.util.function.BiConsumer;
 
 /**
  * What one load run does. Mutable, filled from the command line ({@link #parse}) or by
@@ -50,19 +51,7 @@ final class LoadOptions {
 
     static LoadOptions parse(String[] args) {
         LoadOptions options = new LoadOptions();
-        for (int i = 0; i < args.length; i++) {
-            String name = args[i];
-            if (name.equals("--quiet")) {
-                options.quiet = true;
-                continue;
-            }
-            if (name.equals("--help") || name.equals("-h")) {
-                throw new IllegalArgumentException("");
-            }
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException("Missing value for " + name);
-            }
-            String value = args[++i];
+        forEachOption(args, () -> options.quiet = true, (name, value) -> {
             switch (name) {
                 case "--url" -> options.url = URI.create(value);
                 case "--sessions" -> options.sessions = Integer.parseInt(value);
@@ -81,11 +70,32 @@ final class LoadOptions {
                 case "--label" -> options.label = value;
                 default -> throw new IllegalArgumentException("Unknown option " + name);
             }
-        }
+        });
         if (options.protocol != 1 && options.protocol != 2) {
             throw new IllegalArgumentException("--protocol must be 1 or 2");
         }
         return options;
+    }
+
+    /**
+     * Walks command-line options of the load tools: {@code --quiet} alone, {@code --help}/{@code -h}
+     * (an IllegalArgumentException with no message: print the usage), every other one with its value.
+     */
+    static void forEachOption(String[] args, Runnable quiet, BiConsumer<String, String> option) {
+        for (int i = 0; i < args.length; i++) {
+            String name = args[i];
+            if (name.equals("--quiet")) {
+                quiet.run();
+                continue;
+            }
+            if (name.equals("--help") || name.equals("-h")) {
+                throw new IllegalArgumentException("");
+            }
+            if (i + 1 >= args.length) {
+                throw new IllegalArgumentException("Missing value for " + name);
+            }
+            option.accept(name, args[++i]);
+        }
     }
 
     static Duration duration(String text) {

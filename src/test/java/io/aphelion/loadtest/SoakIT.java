@@ -1,16 +1,13 @@
 package io.aphelion.loadtest;
 
-import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 
 import io.aphelion.server.testing.BuildOutput;
+import io.aphelion.server.testing.ServerProcesses;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -46,12 +43,12 @@ class SoakIT {
 
     @Test
     void soakLosesNothingReordersNothingAndMovesMessages() throws Exception {
-        int port = freePort();
+        int port = ServerProcesses.freePort();
         log = Files.createTempFile("aphelion-soak-", ".log");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         server = new ProcessBuilder(java, "-Xmx512m", "-jar", BuildOutput.runnableJar().toString(), "--server.port=" + port,
                 "--server.address=127.0.0.1").redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        await().atMost(STARTUP).pollInterval(Duration.ofMillis(250)).until(() -> isReady(port));
+        await().atMost(STARTUP).pollInterval(Duration.ofMillis(250)).until(() -> ServerProcesses.isReady(http, port));
 
         SoakOptions options = new SoakOptions();
         options.url = URI.create("ws://127.0.0.1:" + port + "/aphelion");
@@ -84,23 +81,4 @@ class SoakIT {
         }
     }
 
-    private boolean isReady(int port) {
-        try {
-            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/actuator/health/readiness")).build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
-        }
-        catch (IOException ex) {
-            return false;
-        }
-        catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }

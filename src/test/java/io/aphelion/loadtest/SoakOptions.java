@@ -53,19 +53,7 @@ final class SoakOptions {
 
     static SoakOptions parse(String[] args) {
         SoakOptions options = new SoakOptions();
-        for (int i = 0; i < args.length; i++) {
-            String name = args[i];
-            if (name.equals("--quiet")) {
-                options.quiet = true;
-                continue;
-            }
-            if (name.equals("--help") || name.equals("-h")) {
-                throw new IllegalArgumentException("");
-            }
-            if (i + 1 >= args.length) {
-                throw new IllegalArgumentException("Missing value for " + name);
-            }
-            String value = args[++i];
+        LoadOptions.forEachOption(args, () -> options.quiet = true, (name, value) -> {
             switch (name) {
                 case "--url" -> options.url = URI.create(value);
                 case "--duration" -> options.duration = LoadOptions.duration(value);
@@ -83,7 +71,7 @@ final class SoakOptions {
                 case "--threads" -> options.threads = Integer.parseInt(value);
                 default -> throw new IllegalArgumentException("Unknown option " + name);
             }
-        }
+        });
         options.validate();
         return options;
     }

@@ -3,7 +3,6 @@ package io.aphelion.server.deploy;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -25,6 +24,7 @@ import io.aphelion.proto.ping.S2C;
 import io.aphelion.server.session.SessionRegistry;
 import io.aphelion.server.testing.RawWebSocket;
 import io.aphelion.server.testing.RecordingListener;
+import io.aphelion.server.testing.ServerProcesses;
 import io.aphelion.server.testing.ServerTestSupport;
 import io.aphelion.wire.CloseCodes;
 import io.aphelion.wire.InitPacket;
@@ -80,7 +80,7 @@ class VarnishProxyTest extends ServerTestSupport {
     @BeforeAll
     void startVarnish() throws IOException {
         Path script = projectDir().resolve("scripts/varnish.sh");
-        proxyPort = freePort();
+        proxyPort = ServerProcesses.freePort();
         varnishLog = Files.createTempFile("aphelion-varnish-", ".log");
         varnish = new ProcessBuilder("bash", script.toString(), String.valueOf(port), String.valueOf(proxyPort),
                 "-p", "pipe_timeout=" + PIPE_TIMEOUT_SECONDS)
@@ -314,12 +314,6 @@ class VarnishProxyTest extends ServerTestSupport {
         }
         catch (IOException ex) {
             return false;
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            return socket.getLocalPort();
         }
     }
 

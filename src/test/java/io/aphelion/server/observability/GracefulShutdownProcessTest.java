@@ -2,11 +2,8 @@ package io.aphelion.server.observability;
 
 import java.io.File;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,6 +17,7 @@ import io.aphelion.client.AphelionClient;
 import io.aphelion.client.AphelionConnection;
 import io.aphelion.server.AphelionServerApplication;
 import io.aphelion.server.testing.RecordingListener;
+import io.aphelion.server.testing.ServerProcesses;
 import io.aphelion.wire.CloseCodes;
 import io.aphelion.wire.WireFormat;
 
@@ -62,10 +60,10 @@ class GracefulShutdownProcessTest {
 
     @Test
     void sigtermClosesEveryClientWithGoingAwayAndExitsWithinTheBound() throws Exception {
-        int port = freePort();
+        int port = ServerProcesses.freePort();
         startServer(port);
         try {
-            await().atMost(STARTUP).pollInterval(Duration.ofMillis(250)).until(() -> isReady(port));
+            await().atMost(STARTUP).pollInterval(Duration.ofMillis(250)).until(() -> ServerProcesses.isReady(http, port));
             List<AphelionConnection> connections = new ArrayList<>();
             for (int protocol : new int[] { WireFormat.PROTOCOL_GAME, WireFormat.PROTOCOL_GAME, WireFormat.PROTOCOL_PING }) {
                 AphelionClient client = AphelionClient.builder(URI.create("ws://127.0.0.1:" + port + "/aphelion"))
@@ -109,25 +107,4 @@ class GracefulShutdownProcessTest {
                 .collect(Collectors.joining(File.pathSeparator));
     }
 
-    private boolean isReady(int port) {
-        try {
-            HttpResponse<Void> response = http.send(HttpRequest.newBuilder(
-                    URI.create("http://127.0.0.1:" + port + "/actuator/health/readiness")).build(),
-                    HttpResponse.BodyHandlers.discarding());
-            return response.statusCode() == 200;
-        }
-        catch (IOException ex) {
-            return false;
-        }
-        catch (InterruptedException ex) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
-    }
 }
