@@ -68,7 +68,10 @@ public final class ClientConnection {
      * every ping was answered. Only a pong with that payload answers it.
      */
     private volatile long pingSentNanos;
-    /** The ack timeout's timer while armed (see {@link #armAckTimeoutLocked}); NONE otherwise. */
+    /**
+     * The ack timeout's timer while armed (see {@link #armAckTimeoutLocked}), NONE otherwise: set
+     * under the session's lock, read without it only to cancel it when the connection closes.
+     */
     private volatile Cancellable ackTimeout = Cancellable.NONE;
 
     // Delivery state, guarded by the session's lock.
@@ -85,8 +88,6 @@ public final class ClientConnection {
     private boolean ackQueued;
     /** When the oldest packet we have not acked yet arrived. */
     private long ackOwedSinceNanos;
-    /** Whether {@link #ackTimeout} is armed. */
-    private boolean ackTimeoutArmed;
 
     // Inbound rate limit (GCRA form of a token bucket), reading thread only.
     /**
@@ -367,10 +368,9 @@ public final class ClientConnection {
      */
     void armAckTimeoutLocked() {
         long oldest = acks.oldestSentAtNanos();
-        if (ackTimeoutArmed || oldest == AckTracker.NONE || state.get() != State.OPEN) {
+        if (ackTimeout != Cancellable.NONE || oldest == AckTracker.NONE || state.get() != State.OPEN) {
             return;
         }
-        ackTimeoutArmed = true;
         long wait = oldest + settings.ackTimeout().toNanos() - scheduler.nanoTime();
         ackTimeout = scheduler.schedule(this::ackTimeoutFired, Duration.ofNanos(Math.max(0, wait)));
     }
@@ -380,7 +380,7 @@ public final class ClientConnection {
         boolean timedOut;
         session.lock.lock();
         try {
-            ackTimeoutArmed = false;
+            ackTimeout = Cancellable.NONE;
             long oldest = acks.oldestSentAtNanos();
             timedOut = oldest != AckTracker.NONE && scheduler.nanoTime() - oldest >= settings.ackTimeout().toNanos();
             if (!timedOut) {

@@ -25,9 +25,10 @@ public interface GameServiceDecorator {
      */
     static <C extends MessageLite, S extends MessageLite> GameService<C, S> decorateAll(GameService<C, S> service,
             Stream<GameServiceDecorator> decorators) {
-        @SuppressWarnings("unchecked")
-        GameService<C, S>[] decorated = new GameService[] { service };
-        decorators.forEachOrdered(decorator -> decorated[0] = decorator.decorate(decorated[0]));
-        return decorated[0];
+        GameService<C, S> decorated = service;
+        for (GameServiceDecorator decorator : (Iterable<GameServiceDecorator>) decorators::iterator) {
+            decorated = decorator.decorate(decorated);
+        }
+        return decorated;
     }
 }
