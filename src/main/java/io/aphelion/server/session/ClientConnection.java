@@ -175,9 +175,8 @@ public final class ClientConnection {
             return true;
         }
         long now = scheduler.nanoTime();
-        long interval = limit.intervalNanos();
-        long fullAt = Math.max(rateFullAtNanos, now) + interval;
-        if (fullAt - now > interval * limit.burst()) {
+        long fullAt = Math.max(rateFullAtNanos, now) + limit.intervalNanos();
+        if (fullAt - now > limit.windowNanos()) {
             close(CloseCodes.RATE_LIMITED, "More than " + limit.perSecond() + " frames per second (burst "
                     + limit.burst() + ")");
             return false;

@@ -38,19 +38,33 @@ public record TransportSettings(Duration initTimeout, Duration pingInterval, Dur
      * @param perSecond sustained frames per second; 0 turns the limit off
      * @param burst frames that may arrive at once
      */
-    public record RateLimit(int perSecond, int burst) {
+    public record RateLimit(int perSecond, int burst, long intervalNanos, long windowNanos) {
 
         /** No limit. */
         public static final RateLimit NONE = new RateLimit(0, 0);
 
+        /**
+         * @param intervalNanos nanoseconds one frame costs, the bucket's refill interval (0 without a limit)
+         * @param windowNanos how far ahead of now the bucket may be drawn: {@code burst} intervals
+         */
+        public RateLimit {
+            if (intervalNanos != interval(perSecond) || windowNanos != intervalNanos * burst) {
+                throw new IllegalArgumentException("intervalNanos and windowNanos follow from perSecond and burst");
+            }
+        }
+
+        /** A limit of {@code perSecond} frames with {@code burst} at once; the per-frame figures are worked out once, here. */
+        public RateLimit(int perSecond, int burst) {
+            this(perSecond, burst, interval(perSecond), interval(perSecond) * burst);
+        }
+
+        private static long interval(int perSecond) {
+            return perSecond > 0 ? 1_000_000_000L / perSecond : 0;
+        }
+
         /** Whether there is a limit at all. */
         public boolean enabled() {
             return perSecond > 0;
-        }
-
-        /** Nanoseconds one frame costs: the bucket's refill interval. */
-        long intervalNanos() {
-            return 1_000_000_000L / perSecond;
         }
     }
 }
