@@ -149,17 +149,11 @@ public final class ClientConnection {
     }
 
     /**
-     * A websocket ping arrived (the engine answers it): it counts against the rate limit like a
-     * packet, from the upgrade on (so do pongs and the pieces of a fragmented message).
+     * A frame arrived that is not a packet of its own: a websocket ping (the engine answers it) or
+     * one piece of a message sent in several frames (the message itself comes whole, later). It
+     * counts against the rate limit like a packet, from the upgrade on; so do pongs.
      */
-    public void onPing() {
-        if (state.get() != State.CLOSED) {
-            withinRate();
-        }
-    }
-
-    /** One frame of a message sent in pieces arrived (the message itself comes whole, later): it counts against the rate limit. */
-    public void onFragment() {
+    public void countFrame() {
         if (state.get() != State.CLOSED) {
             withinRate();
         }
@@ -292,8 +286,9 @@ public final class ClientConnection {
      * unsolicited pong (RFC 6455 5.5.3) or a stale one proves nothing and is ignored.
      */
     public void onPong(ByteBuffer payload) {
-        if (state.get() != State.CLOSED && !withinRate()) {
-            return; // a flood of (unsolicited) pongs counts like one of packets
+        countFrame(); // a flood of (unsolicited) pongs counts like one of packets
+        if (state.get() == State.CLOSED) {
+            return;
         }
         long outstanding = pingSentNanos;
         if (outstanding != 0 && payload.remaining() == Long.BYTES && payload.getLong(payload.position()) == outstanding) {

@@ -297,7 +297,7 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
     public void onPing(ByteBuffer payload) {
         ClientConnection connection = this.connection;
         if (connection != null) {
-            connection.onPing();
+            connection.countFrame();
         }
         // encode copies the payload at once, while it is still valid.
         enqueue(encode(WebSocketProtocol.OPCODE_PONG, payload), null, false, true);
@@ -307,7 +307,7 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
     public void onFragment() {
         ClientConnection connection = this.connection;
         if (connection != null) {
-            connection.onFragment();
+            connection.countFrame();
         }
     }
 

@@ -176,7 +176,7 @@ class SessionStateTest {
         ClientConnection connection = connect(sink, null);
         for (int i = 0; i < 200; i++) {
             packet(connection, 0, "m" + i);
-            connection.onPing();
+            connection.countFrame();
             scheduler.advance(Duration.ofMillis(300)); // up to 3 frames (packet, ping, pong) per 300 ms: the rate
             if (sink.lastPing() != null) {
                 connection.onPong(sink.lastPing());
@@ -203,8 +203,8 @@ class SessionStateTest {
         FakeSink sink = new FakeSink();
         ClientConnection connection = open(sink);
         for (int i = 0; i < 3; i++) {
-            connection.onPing();
-            connection.onFragment();
+            connection.countFrame();
+            connection.countFrame();
         }
         assertThat(sink.closeCode()).isEqualTo(CloseCodes.RATE_LIMITED);
     }
@@ -215,7 +215,7 @@ class SessionStateTest {
         FakeSink sink = new FakeSink();
         ClientConnection connection = connect(sink, null);
         for (int i = 0; i < 6; i++) {
-            connection.onPing();
+            connection.countFrame();
         }
         assertThat(sink.closeCode()).isEqualTo(CloseCodes.RATE_LIMITED);
     }
