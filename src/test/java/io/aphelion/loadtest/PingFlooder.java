@@ -26,7 +26,6 @@ final class PingFlooder extends AphelionClientHandler {
     long answers;
     int closeCode;
     boolean connected;
-    boolean closedByUs;
 
     PingFlooder(SoakRun run) {
         this.run = run;
@@ -85,12 +84,7 @@ final class PingFlooder extends AphelionClientHandler {
     }
 
     void close() {
-        ctx.executor().execute(() -> {
-            closedByUs = true;
-            if (ctx.channel().isActive()) {
-                ctx.writeAndFlush(new CloseWebSocketFrame(1000, "soak done")).addListener(done -> ctx.close());
-            }
-        });
+        closeNormally("soak done");
     }
 
     @Override

@@ -30,7 +30,6 @@ final class SlowReader extends AphelionClientHandler {
     /** The close code the server sent, or 0. */
     int closeCode;
     boolean connected;
-    boolean closedByUs;
     /** The connection closed before we closed it (the server closed it, with or without a close frame). */
     boolean closedBeforeUs;
 
@@ -80,12 +79,7 @@ final class SlowReader extends AphelionClientHandler {
     }
 
     void close() {
-        ctx.executor().execute(() -> {
-            closedByUs = true;
-            if (ctx.channel().isActive()) {
-                ctx.writeAndFlush(new CloseWebSocketFrame(1000, "soak done")).addListener(done -> ctx.close());
-            }
-        });
+        closeNormally("soak done");
     }
 
     @Override

@@ -433,7 +433,6 @@ final class SoakClient {
         /** Whether we ever sent a non-zero ack on this connection. */
         boolean ackedAny;
         int payloadsReceived;
-        boolean closedByUs;
         /** Dropped by us (TCP abort): a write racing with it fails, harmlessly. */
         boolean aborted;
 
@@ -529,13 +528,6 @@ final class SoakClient {
             if (owed > 0) {
                 ackScheduled = true;
                 ctx.executor().schedule(this::flushAck, run.options().ackDelay.toNanos(), TimeUnit.NANOSECONDS);
-            }
-        }
-
-        void closeByUs(int code, String reason) {
-            closedByUs = true;
-            if (ctx != null && ctx.channel().isActive()) {
-                ctx.writeAndFlush(new CloseWebSocketFrame(code, reason)).addListener(done -> ctx.close());
             }
         }
 
