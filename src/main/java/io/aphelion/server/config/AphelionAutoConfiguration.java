@@ -149,8 +149,9 @@ public class AphelionAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    AphelionWebSocketHandler aphelionWebSocketHandler(ClientConnectionFactory connections) {
-        return new AphelionWebSocketHandler(connections);
+    AphelionWebSocketHandler aphelionWebSocketHandler(ClientConnectionFactory connections, Scheduler scheduler,
+            AphelionProperties properties) {
+        return new AphelionWebSocketHandler(connections, scheduler, properties.getWebsocket().getSendTimeLimit());
     }
 
     /**

@@ -94,6 +94,13 @@ public class AphelionProperties implements Validator {
         private Duration ackDelay = Duration.ofMillis(2);
 
         /**
+         * Longest time one write to a client may take. A client that takes no bytes for that long
+         * (its receive window stays full) is dropped as if its connection broke: 1006, and the
+         * session waits to be resumed. 0 turns the limit off (the pong timeout still applies).
+         */
+        private Duration sendTimeLimit = Duration.ofSeconds(10);
+
+        /**
          * Proxies whose X-Forwarded-For header gives the client's address, as IP addresses or
          * CIDR blocks ("127.0.0.1", "10.0.0.0/8", "::1"). The client is the right-most entry not
          * itself trusted. Empty (the default): trust no one, the client is the socket's peer.
@@ -150,6 +157,14 @@ public class AphelionProperties implements Validator {
 
         public void setPingInterval(Duration pingInterval) {
             this.pingInterval = pingInterval;
+        }
+
+        public Duration getSendTimeLimit() {
+            return sendTimeLimit;
+        }
+
+        public void setSendTimeLimit(Duration sendTimeLimit) {
+            this.sendTimeLimit = sendTimeLimit;
         }
 
         public Duration getPongTimeout() {
@@ -441,6 +456,9 @@ public class AphelionProperties implements Validator {
         positive(errors, "websocket.pong-timeout", ws.getPongTimeout());
         if (ws.getAckDelay() == null || ws.getAckDelay().isNegative()) {
             reject(errors, "websocket.ack-delay", "must be zero or positive");
+        }
+        if (ws.getSendTimeLimit() == null || ws.getSendTimeLimit().isNegative()) {
+            reject(errors, "websocket.send-time-limit", "must be zero (no limit) or positive");
         }
         if (ws.getMaxMessageSize() == null || ws.getMaxMessageSize().toBytes() < 2
                 || ws.getMaxMessageSize().toBytes() > Integer.MAX_VALUE) {

@@ -36,7 +36,8 @@ class NativeWebSocketEndpointConfiguration {
             String path = contextPathPrefix(server.getDescendant(ContextHandler.class)) + ws.getPath();
             AphelionUpgradeHandler upgrade = new AphelionUpgradeHandler(path, connections, openWebSockets,
                     trustedProxies, ws.getAllowedOrigins(),
-                    ws.getMaxMessageSize().toBytes(), AphelionAutoConfiguration.websocketIdleTimeout(ws), scheduler);
+                    ws.getMaxMessageSize().toBytes(), AphelionAutoConfiguration.websocketIdleTimeout(ws),
+                    ws.getSendTimeLimit(), scheduler);
             upgrade.setHandler(server.getHandler());
             server.setHandler(upgrade);
             for (Connector connector : server.getConnectors()) {

@@ -11,9 +11,10 @@ import io.aphelion.server.support.Scheduler;
 /**
  * Sends the acks that waited {@code ack-delay} for an outgoing packet to ride on.
  *
- * <p>A connection that starts owing an ack joins a queue, once until the ack is settled. A tick,
- * every half ack-delay while the queue is not empty, sends an ack-only packet on each connection
- * whose ack is due and drops those whose ack already left on another packet. One timer per tick
+ * <p>A connection whose pull found an owed ack with nothing to ride on joins a queue, once until
+ * the ack is settled. A tick, every half ack-delay while the queue is not empty, wakes the sink of
+ * each connection whose ack is due (its next pull sends the ack alone, unless a message takes it
+ * first) and drops those whose ack already left on another packet. One timer per tick
  * instead of one per received packet: no allocation and no timer-thread wake-up per packet. When
  * nothing is owed, no tick is scheduled at all.
  *

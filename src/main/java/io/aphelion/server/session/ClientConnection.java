@@ -4,14 +4,11 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.aphelion.server.ack.AckTracker;
-import io.aphelion.server.session.TransportMetrics;
 import io.aphelion.server.support.Scheduler;
 import io.aphelion.server.support.Scheduler.Cancellable;
-import io.aphelion.server.session.FrameSink;
 import io.aphelion.wire.CloseCodes;
 import io.aphelion.wire.InitPacket;
 import io.aphelion.wire.Packets;
@@ -26,18 +23,34 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads: frames arrive on a container thread, one at a time ({@link #onFrame}); timers fire
  * on the scheduler's thread; the application may send from any thread. {@link #state} is the one
- * guard at each entry. The delivery fields (marked "guarded by session lock") belong to the
- * session's lock. Writes are asynchronous with at most one frame in flight; whichever thread
- * finds the writer idle writes, so no thread ever waits for a slow client.
+ * guard at each entry. The delivery fields (marked "guarded by the session's lock") belong to
+ * the session's lock, which only the session package takes.
+ *
+ * <p><b>Delivery</b> has one owner: the session routes a message into {@link #queue} and wakes
+ * the sink; the sink, when its socket can take bytes, {@link #pull pulls} from here. Each pull
+ * takes the init reply, then queued messages with the owed ack on the first of them, or an ack
+ * alone once it has waited {@code ack-delay}, and encodes them once, straight into the sink's
+ * output buffer. No thread ever waits for a slow client: a socket that does not write does not
+ * pull, and the messages wait here, counted against the session's send buffer.
+ *
+ * <p><b>Acks.</b> Decided at the pull, the one place that knows whether a packet leaves: an owed
+ * ack that finds a message to ride on leaves with it; one that finds none goes alone when it is
+ * due (the protocol said it is done, {@link #handled}, or it has waited {@code ack-delay}), else
+ * it joins the {@link AckFlusher}, which wakes the sink when it is due. On the native engine the
+ * pull runs once at the end of each batch of received bytes, after the protocol answered what it
+ * read, so a ping's answer always carries its ack.
  *
  * <p>All violations of the protocol end here: a {@link ProtocolViolationException} thrown while
  * handling a frame becomes a close with its code in {@link #onFrame}.
  */
-public final class ClientConnection {
+public final class ClientConnection implements FrameSink.Source {
 
     private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
 
     private static final byte[] NO_PAYLOAD = new byte[0];
+
+    /** Bytes of an ack-only packet: the ack byte. */
+    private static final int ACK_ONLY_LENGTH = 1;
 
     /** Where a connection is in its life. */
     public enum State {
@@ -76,14 +89,12 @@ public final class ClientConnection {
 
     // Delivery state, guarded by the session's lock.
     final AckTracker<Outbound> acks = new AckTracker<>();
-    /** Messages routed here and not yet written, oldest first. */
+    /** Messages routed here and not yet pulled by the sink, oldest first. */
     final ArrayDeque<Outbound> queue = new ArrayDeque<>(4);
     /** The init reply, written before anything else; null once written. */
     byte[] initReply;
-    /** Whether a frame is being written (at most one at a time). */
-    private boolean writing;
-    /** A message in the frame being written that the ack tracker did not retain (its peer never acked). */
-    private Outbound inFlightUntracked;
+    /** The protocol is done with every packet owed an ack and sent nothing: the ack goes alone at the next pull. */
+    private boolean ackDueNow;
     /** Whether this connection is in the ack flusher's queue. */
     private boolean ackQueued;
     /** When the oldest packet we have not acked yet arrived. */
@@ -104,6 +115,7 @@ public final class ClientConnection {
         this.settings = settings;
         this.metrics = metrics;
         this.ackFlusher = ackFlusher;
+        sink.bind(this);
     }
 
     /** The websocket is open: starts the init timeout. Called once, by the transport. */
@@ -204,7 +216,7 @@ public final class ClientConnection {
         if (state.get() == State.CLOSED) {
             keepalive.cancel();
         }
-        flush();
+        sink.wake(); // the init reply, and whatever waited for the session's connection
     }
 
     private void onPacket(ByteBuffer frame) {
@@ -218,7 +230,9 @@ public final class ClientConnection {
         session.packetReceived(this, ack, message != null);
         if (message != null) {
             protocol.onMessage(session, this, message);
-            owePendingAck(session);
+            // The ack is owed now: the pull this wakes decides whether it rides on an answer or
+            // waits for one in the flusher. On a batch of received bytes, one pull after all of them.
+            sink.wake();
         }
     }
 
@@ -231,31 +245,13 @@ public final class ClientConnection {
     }
 
     /**
-     * After the protocol handled a packet: when its ack did not leave with an answer (the handler
-     * answered later, or not at all), the ack flusher sends it within the ack delay. A handler
-     * that answers at once (ping) costs no flusher work.
-     */
-    private void owePendingAck(Session session) {
-        session.lock.lock();
-        try {
-            if (acks.ackPending() && !ackQueued && state.get() == State.OPEN) {
-                ackQueued = true;
-                ackFlusher.owe(this);
-            }
-        }
-        finally {
-            session.lock.unlock();
-        }
-    }
-
-    /**
-     * From the ack flusher: sends the owed ack alone when it has waited {@code delayNanos}.
+     * From the ack flusher: once the owed ack has waited {@code delayNanos}, wakes the sink, whose
+     * pull then sends it alone (unless a message takes it first).
      *
-     * @return true when the connection leaves the flusher's queue (ack sent, settled, or closed)
+     * @return true when the connection leaves the flusher's queue (ack due, settled, or closed)
      */
     boolean flushAckIfDue(long nowNanos, long delayNanos) {
         Session session = this.session;
-        ByteBuffer frame;
         session.lock.lock();
         try {
             if (!acks.ackPending() || state.get() != State.OPEN) {
@@ -266,13 +262,17 @@ public final class ClientConnection {
                 return false;
             }
             ackQueued = false;
-            frame = claimFrameLocked();
         }
         finally {
             session.lock.unlock();
         }
-        write(session, frame);
+        sink.wake();
         return true;
+    }
+
+    /** Whether an ack is owed to the client (the routing prefers such a connection). Under the session's lock. */
+    boolean owesAckLocked() {
+        return acks.ackPending();
     }
 
     /** Called by the session when the init packet was accepted (under the session's lock). */
@@ -396,105 +396,106 @@ public final class ClientConnection {
     }
 
     /**
-     * Writes what is waiting: the init reply, queued messages (each carrying the owed ack), or an
-     * ack-only packet. Any thread may call it; it returns at once when another write is in flight
-     * (that write's completion continues). Never blocks on the socket.
+     * The sink's pull: writes the init reply, then queued messages while they fit, the first one
+     * carrying the owed ack; with no message, the owed ack alone once it is due. An ack still owed
+     * afterwards joins the {@link AckFlusher}, which wakes the sink when it is due. A message leaves
+     * the queue as it is encoded: retained until acked when the client acks, or released at once.
      */
-    public void flush() {
+    @Override
+    public void pull(FrameSink.Writer out) {
         Session session = this.session;
         if (session == null) {
             return;
         }
-        ByteBuffer frame;
         session.lock.lock();
         try {
-            frame = claimFrameLocked();
+            if (state.get() != State.OPEN) {
+                return;
+            }
+            if (initReply != null) {
+                out.binary(FrameSink.Writer.NO_ACK, initReply);
+                metrics.frameSent(initReply.length);
+                initReply = null;
+            }
+            long now = 0;
+            for (Outbound message; (message = queue.peekFirst()) != null
+                    && out.fits(ACK_ONLY_LENGTH + message.payload.length); ) {
+                queue.pollFirst();
+                out.binary(acks.takeAck(), message.payload);
+                metrics.frameSent(ACK_ONLY_LENGTH + message.payload.length);
+                if (now == 0) {
+                    now = scheduler.nanoTime();
+                }
+                boolean retained = acks.sent(message, now, session.retainsLocked());
+                if (!retained) {
+                    session.releaseLocked(message); // delivered, as far as a client that never acks can tell
+                }
+                session.payloadSentLocked(this, retained);
+            }
+            if (acks.ackPending() && queue.isEmpty()) {
+                if ((ackDueNow || scheduler.nanoTime() - ackOwedSinceNanos >= settings.ackDelay().toNanos())
+                        && out.fits(ACK_ONLY_LENGTH)) {
+                    out.binary(acks.takeAck(), NO_PAYLOAD);
+                    metrics.frameSent(ACK_ONLY_LENGTH);
+                }
+                else if (!ackQueued) {
+                    ackQueued = true;
+                    ackFlusher.owe(this);
+                }
+            }
+            ackDueNow = false;
         }
         finally {
             session.lock.unlock();
         }
-        write(session, frame);
     }
 
     /**
-     * The first half of {@link #flush} for a caller that holds the session's lock already: takes
-     * the writer and the next frame when the writer is idle. The caller passes the frame to
-     * {@link #write} once it has released the lock.
-     *
-     * @return the frame to write, or null when a write is in flight, nothing waits, or the connection is not open
+     * For a protocol that handles packets off the reading thread (the game service): it is done
+     * with what it received and sent what it had to. An ack still owed with nothing to ride on
+     * then leaves at once instead of after {@code ack-delay}, so the client's view of the round
+     * trip stays true. Any thread.
      */
-    ByteBuffer claimFrameLocked() {
-        if (writing || state.get() != State.OPEN) {
-            return null;
+    public void handled() {
+        Session session = this.session;
+        if (session == null) {
+            return;
         }
-        ByteBuffer frame = nextFrameLocked();
-        writing = frame != null;
-        return frame;
-    }
-
-    /**
-     * Writes frames while each completes at once; returns when one is pending (its completion
-     * goes on from there) or nothing is left. The caller holds the writer ({@code writing}).
-     */
-    void write(Session session, ByteBuffer frame) {
-        while (frame != null) {
-            metrics.frameSent(frame.remaining());
-            Write write = new Write(session);
-            sink.sendBinary(frame, write);
-            if (!write.completedDuringSend()) {
-                return;
-            }
-            frame = write.next;
+        boolean wake;
+        session.lock.lock();
+        try {
+            wake = acks.ackPending() && queue.isEmpty() && state.get() == State.OPEN;
+            ackDueNow = wake;
+        }
+        finally {
+            session.lock.unlock();
+        }
+        if (wake) {
+            sink.wake();
         }
     }
 
-    private ByteBuffer nextFrameLocked() {
-        if (initReply != null) {
-            ByteBuffer reply = ByteBuffer.wrap(initReply);
-            initReply = null;
-            return reply;
-        }
-        Outbound message = queue.pollFirst();
-        if (message != null) {
-            ByteBuffer frame = Packets.encode(acks.takeAck(), message.payload);
-            boolean retained = acks.sent(message, scheduler.nanoTime(), session.retainsLocked());
-            if (!retained) {
-                inFlightUntracked = message;
-            }
-            session.payloadSentLocked(this, retained);
-            return frame;
-        }
-        if (acks.ackPending()) {
-            return Packets.encode(acks.takeAck(), NO_PAYLOAD);
-        }
-        return null;
+    /** Tells the sink there may be something to pull (after the session queued a message here). */
+    void wake() {
+        sink.wake();
     }
 
     /**
      * Removes every message this connection still holds that must be delivered elsewhere, in
      * their original order: retained unacked ones, then queued ones. Volatile ones are released
-     * instead, and so is a message being written to a client that never acked: it counts as
-     * delivered once handed to the socket. Under the session's lock, once the connection is gone.
+     * instead. (A message pulled for a client that never acks was released when it was pulled: it
+     * counts as delivered once handed to the socket.) Under the session's lock, once the connection is gone.
      */
     ArrayDeque<Outbound> takeUndeliveredLocked(Session session) {
         ArrayDeque<Outbound> undelivered = new ArrayDeque<>();
         for (Outbound message : acks.drain()) {
             keepIfReliable(session, undelivered, message);
         }
-        releaseInFlightLocked(session);
         for (Outbound message : queue) {
             keepIfReliable(session, undelivered, message);
         }
         queue.clear();
         return undelivered;
-    }
-
-    /** Releases the untracked message of the frame that was being written, if any. Under the session's lock. */
-    private void releaseInFlightLocked(Session session) {
-        if (inFlightUntracked != null) {
-            session.releaseLocked(inFlightUntracked);
-            inFlightUntracked = null;
-        }
     }
 
     private static void keepIfReliable(Session session, ArrayDeque<Outbound> kept, Outbound message) {
@@ -508,7 +509,7 @@ public final class ClientConnection {
 
     /** Messages routed here and not acked: what routing weighs. Under the session's lock. */
     int loadLocked() {
-        return queue.size() + acks.retained() + (inFlightUntracked != null ? 1 : 0);
+        return queue.size() + acks.retained();
     }
 
     public State state() {
@@ -536,68 +537,5 @@ public final class ClientConnection {
     /** Smoothed round-trip time from acks in nanoseconds, or -1 before the first sample. */
     long smoothedRttNanosLocked() {
         return acks.smoothedRttNanos();
-    }
-
-    /**
-     * Completion of one frame write. Whether it completes inside {@code sendBinary} or later on
-     * another thread decides who continues the write loop, so completions never recurse.
-     */
-    private final class Write extends AtomicInteger implements FrameSink.WriteCallback {
-
-        private static final int PENDING = 0;
-        private static final int RETURNED = 1;
-        private static final int COMPLETED = 2;
-
-        private final Session session;
-        /** The frame to write next, taken when this write succeeded; null when the writer is idle. */
-        ByteBuffer next;
-
-        Write(Session session) {
-            this.session = session;
-        }
-
-        @Override
-        public void succeeded() {
-            ByteBuffer following;
-            session.lock.lock();
-            try {
-                releaseInFlightLocked(session);
-                following = state.get() == State.OPEN ? nextFrameLocked() : null;
-                writing = following != null;
-            }
-            finally {
-                session.lock.unlock();
-            }
-            next = following;
-            if (!compareAndSet(PENDING, COMPLETED)) {
-                write(session, following);
-            }
-        }
-
-        @Override
-        public void failed(Throwable cause) {
-            // Closed before the writer is freed, so no other thread claims a dead socket's writer
-            // and overwrites the message in flight (its buffer share would never be released).
-            boolean first = state.getAndSet(State.CLOSED) != State.CLOSED;
-            session.lock.lock();
-            try {
-                writing = false;
-            }
-            finally {
-                session.lock.unlock();
-            }
-            log.debug("Write to {} failed: {}", remoteAddress(), cause.toString());
-            // The socket broke under us: an abnormal loss (1006), not a close of ours.
-            if (first) {
-                closeCode = CloseCodes.ABNORMAL;
-                sink.close(CloseCodes.GOING_AWAY, "Write failed");
-                released(CloseCodes.ABNORMAL, true);
-            }
-        }
-
-        /** After sendBinary returned: true when the write already completed, so the caller loops on. */
-        boolean completedDuringSend() {
-            return !compareAndSet(PENDING, RETURNED);
-        }
     }
 }

@@ -4,19 +4,29 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 
 /**
- * The writing side of one websocket, asynchronous: the seam between the transport's state and a
- * container (Jetty here; a fake in tests).
+ * The writing side of one websocket: the seam between a connection's delivery state and a
+ * container (the native engine's socket, Jetty's websocket session, a fake in tests).
  *
- * <p>The caller keeps at most one {@link #sendBinary} outstanding per websocket; pings and
- * closes may come from any thread at any time.
+ * <p><b>Pull, not push.</b> The connection never hands the sink a frame. It says there is
+ * something to write ({@link #wake}); the sink, when it can write, asks its {@link Source} for
+ * the next frames ({@link Source#pull}) and encodes them at once into its own output buffer. So a
+ * frame waits in exactly one queue (the connection's), is encoded once, and leaves in the order it
+ * was queued; and a socket that does not take bytes stops pulling, which is the back pressure.
+ *
+ * <p>Thread-safe: {@link #wake}, {@link #sendPing} and {@link #close} come from any thread at any
+ * time and never block; the sink pulls from one thread at a time.
  */
 public interface FrameSink {
 
+    /** Binds the connection this sink pulls from. Called once, by the connection, before anything else. */
+    void bind(Source source);
+
     /**
-     * Writes one binary frame; exactly one of the callback's methods is called when done, possibly
-     * before this method returns.
+     * There may be something to write: the sink pulls from its source as soon as its writer is
+     * free (now, when the write in progress completes, or when the batch being read ends). Cheap
+     * and harmless when there is nothing.
      */
-    void sendBinary(ByteBuffer frame, WriteCallback callback);
+    void wake();
 
     /** Sends a websocket ping frame with this payload (at most 125 bytes; the sink copies it). */
     void sendPing(ByteBuffer payload);
@@ -27,11 +37,32 @@ public interface FrameSink {
     /** The client's address (after any trusted proxy), for logs and the session handle. */
     InetSocketAddress remoteAddress();
 
-    /** Completion of one {@link #sendBinary}. */
-    interface WriteCallback {
+    /** What a sink pulls frames from: the connection. */
+    interface Source {
 
-        void succeeded();
+        /**
+         * Writes the frames that wait, oldest first, into {@code out} while they fit. Called by the
+         * sink's writer only, one call at a time.
+         */
+        void pull(Writer out);
+    }
 
-        void failed(Throwable cause);
+    /** Where a pulled frame is encoded: the sink's output buffer. */
+    interface Writer {
+
+        /** {@link #binary}'s {@code ack} for a frame without an ack byte (the init reply). */
+        int NO_ACK = -1;
+
+        /**
+         * Whether one more binary frame of {@code length} bytes (ack byte included) fits into the
+         * write being gathered. True for the first frame of a write, whatever its size.
+         */
+        boolean fits(int length);
+
+        /**
+         * Adds one binary frame: the ack byte ({@code 0..127}, or {@link #NO_ACK} for none) and
+         * then the payload, copied at once.
+         */
+        void binary(int ack, byte[] payload);
     }
 }

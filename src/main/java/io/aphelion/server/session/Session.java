@@ -1,7 +1,6 @@
 package io.aphelion.server.session;
 
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -180,7 +179,6 @@ public final class Session {
         requirePayload(payload);
         Outbound message = new Outbound(payload, delivery == Delivery.RELIABLE);
         ClientConnection target = null;
-        ByteBuffer frame = null;
         List<ClientConnection> toClose = null;
         lock.lock();
         try {
@@ -211,7 +209,6 @@ public final class Session {
                 }
                 else {
                     target.queue.addLast(message);
-                    frame = target.claimFrameLocked();
                 }
             }
         }
@@ -222,8 +219,8 @@ public final class Session {
             closeAll(toClose, SessionEndReason.SEND_BUFFER_OVERFLOW, "Send buffer overflow: the client cannot keep up");
             return false;
         }
-        if (frame != null) {
-            target.write(this, frame);
+        if (target != null) {
+            target.wake();
         }
         return true;
     }
@@ -336,7 +333,6 @@ public final class Session {
      */
     void connectionLost(ClientConnection connection, int closeCode, boolean closedByClient) {
         ClientConnection target = null;
-        ByteBuffer frame = null;
         lock.lock();
         try {
             if (!connections.remove(connection)) {
@@ -363,14 +359,13 @@ public final class Session {
             else if (!undelivered.isEmpty()) {
                 target = routeLocked();
                 target.queue.addAll(undelivered);
-                frame = target.claimFrameLocked();
             }
         }
         finally {
             lock.unlock();
         }
-        if (frame != null) {
-            target.write(this, frame);
+        if (target != null) {
+            target.wake();
         }
     }
 
@@ -471,17 +466,25 @@ public final class Session {
         }
     }
 
+    /**
+     * The connection with the fewest messages routed to it and not acked. One that owes the
+     * client an ack counts one message less, so a reply rides with the ack of what it answers
+     * unless that connection is clearly busier; ties rotate.
+     */
     private ClientConnection routeLocked() {
         int count = connections.size();
         if (count == 0) {
             return null;
+        }
+        if (count == 1) {
+            return connections.get(0);
         }
         ClientConnection best = null;
         int bestLoad = Integer.MAX_VALUE;
         int start = Math.floorMod(rotation++, count);
         for (int i = 0; i < count; i++) {
             ClientConnection candidate = connections.get((start + i) % count);
-            int load = candidate.loadLocked();
+            int load = candidate.loadLocked() - (candidate.owesAckLocked() ? 1 : 0);
             if (load < bestLoad) {
                 best = candidate;
                 bestLoad = load;

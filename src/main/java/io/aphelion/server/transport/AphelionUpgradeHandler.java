@@ -68,15 +68,18 @@ public final class AphelionUpgradeHandler extends Handler.Wrapper {
     private final CorsConfiguration origins = new CorsConfiguration();
     private final int maxMessageSize;
     private final Duration idleTimeout;
+    private final Duration sendTimeLimit;
 
     /**
      * @param path the full request path served (servlet context path included)
      * @param maxMessageSize the largest binary message accepted, in bytes (1009 above it)
      * @param idleTimeout how long a silent socket stays open (a backstop behind the server's pings)
+     * @param sendTimeLimit longest time one write may take (zero: no limit)
      */
     public AphelionUpgradeHandler(String path, ClientConnectionFactory connections, OpenWebSockets openWebSockets,
             TrustedProxies trustedProxies, List<String> allowedOriginPatterns, long maxMessageSize, Duration idleTimeout,
-            Scheduler timers) {
+            Duration sendTimeLimit, Scheduler timers) {
+        this.sendTimeLimit = sendTimeLimit;
         this.path = path;
         this.timers = timers;
         this.connections = connections;
@@ -174,7 +177,7 @@ public final class AphelionUpgradeHandler extends Handler.Wrapper {
         InetSocketAddress client = trustedProxies.clientSocketAddress(peer,
                 headers.getValuesList(ForwardedClientAddressInterceptor.X_FORWARDED_FOR));
         return new JettyWebSocket(endPoint, executor, pool, timers, openWebSockets, connections, client, maxMessageSize,
-                idleTimeout);
+                idleTimeout, sendTimeLimit);
     }
 
     private static void putSwitchingHeaders(HttpFields.Mutable answer, String key) {

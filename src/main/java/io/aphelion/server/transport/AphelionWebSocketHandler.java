@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.time.Duration;
 
 import io.aphelion.server.session.ClientConnection;
+import io.aphelion.server.support.Scheduler;
 
 import org.springframework.web.socket.BinaryMessage;
 import org.springframework.web.socket.CloseStatus;
@@ -30,9 +31,17 @@ public class AphelionWebSocketHandler extends BinaryWebSocketHandler {
     private static final String CONNECTION_ATTRIBUTE = "aphelion.connection";
 
     private final ClientConnectionFactory connections;
+    /** For the servlet engine's send-time limit. */
+    private final Scheduler timers;
+    private final Duration sendTimeLimit;
 
-    public AphelionWebSocketHandler(ClientConnectionFactory connections) {
+    /**
+     * @param sendTimeLimit longest time one write may take on the servlet engine (zero: no limit)
+     */
+    public AphelionWebSocketHandler(ClientConnectionFactory connections, Scheduler timers, Duration sendTimeLimit) {
         this.connections = connections;
+        this.timers = timers;
+        this.sendTimeLimit = sendTimeLimit;
     }
 
     @Override
@@ -40,7 +49,7 @@ public class AphelionWebSocketHandler extends BinaryWebSocketHandler {
         JettyWebSocketSession jetty = (JettyWebSocketSession) webSocket;
         Object forwarded = webSocket.getAttributes().get(CLIENT_ADDRESS_ATTRIBUTE);
         InetSocketAddress remote = forwarded instanceof InetSocketAddress address ? address : webSocket.getRemoteAddress();
-        ClientConnection connection = connections.create(new JettyFrameSink(jetty.getNativeSession(), remote));
+        ClientConnection connection = connections.create(new JettyFrameSink(jetty.getNativeSession(), remote, timers, sendTimeLimit));
         webSocket.getAttributes().put(CONNECTION_ATTRIBUTE, connection);
         // The init timeout counts from the TCP accept when the container told us when that was.
         Object acceptedAt = webSocket.getAttributes().get(ACCEPTED_AT_ATTRIBUTE);

@@ -2,40 +2,51 @@ package io.aphelion.server.transport;
 
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.concurrent.TimeoutException;
 
 import io.aphelion.server.session.FrameSink;
+import io.aphelion.server.support.Scheduler;
 import io.aphelion.server.transport.rfc6455.WebSocketProtocol;
 
 import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * {@link FrameSink} over Jetty's native websocket session: every write is asynchronous, so no
- * thread waits for a slow client. Thread-safe as Jetty's session is.
+ * {@link FrameSink} over Jetty's websocket session (the servlet engine): the same
+ * {@link WritePump} as the native engine, one message per write, since each pulled frame is a
+ * websocket message of its own here. Every write is asynchronous, so no thread waits for a slow
+ * client. Thread-safe as Jetty's session is.
  */
-final class JettyFrameSink implements FrameSink {
+final class JettyFrameSink implements FrameSink, FrameSink.Writer, WritePump.Output<ByteBuffer> {
+
+    private static final Logger log = LoggerFactory.getLogger(JettyFrameSink.class);
 
     private final Session session;
     private final InetSocketAddress remoteAddress;
+    private final WritePump<ByteBuffer> pump;
+    private volatile Source source;
 
-    JettyFrameSink(Session session, InetSocketAddress remoteAddress) {
+    // Writer thread only.
+    /** The one frame of the write being gathered, or null. */
+    private ByteBuffer gathered;
+
+    JettyFrameSink(Session session, InetSocketAddress remoteAddress, Scheduler timers, Duration sendTimeLimit) {
         this.session = session;
         this.remoteAddress = remoteAddress;
+        this.pump = new WritePump<>(this, timers, sendTimeLimit);
     }
 
     @Override
-    public void sendBinary(ByteBuffer frame, WriteCallback callback) {
-        session.sendBinary(frame, new Callback() {
-            @Override
-            public void succeed() {
-                callback.succeeded();
-            }
+    public void bind(Source source) {
+        this.source = source;
+    }
 
-            @Override
-            public void fail(Throwable cause) {
-                callback.failed(cause);
-            }
-        });
+    @Override
+    public void wake() {
+        pump.wake();
     }
 
     @Override
@@ -47,11 +58,74 @@ final class JettyFrameSink implements FrameSink {
 
     @Override
     public void close(int code, String reason) {
+        pump.stop();
         session.close(code, WebSocketProtocol.truncateReason(reason), Callback.NOOP);
     }
 
     @Override
     public InetSocketAddress remoteAddress() {
         return remoteAddress;
+    }
+
+    // ---- FrameSink.Writer: one frame per write
+
+    @Override
+    public boolean fits(int length) {
+        return gathered == null;
+    }
+
+    @Override
+    public void binary(int ack, byte[] payload) {
+        ByteBuffer frame = ByteBuffer.allocate(payload.length + (ack == NO_ACK ? 0 : 1));
+        if (ack != NO_ACK) {
+            frame.put((byte) ack);
+        }
+        gathered = frame.put(payload).flip();
+    }
+
+    // ---- WritePump.Output
+
+    @Override
+    public ByteBuffer gather() {
+        Source source = this.source;
+        if (source != null) {
+            source.pull(this);
+        }
+        ByteBuffer frame = gathered;
+        gathered = null;
+        return frame;
+    }
+
+    @Override
+    public void write(ByteBuffer frame, WritePump.Done done) {
+        session.sendBinary(frame, new Callback() {
+            @Override
+            public void succeed() {
+                done.succeeded();
+            }
+
+            @Override
+            public void fail(Throwable cause) {
+                done.failed(cause);
+            }
+        });
+    }
+
+    @Override
+    public boolean written(ByteBuffer frame) {
+        return true;
+    }
+
+    @Override
+    public void failed(ByteBuffer frame, Throwable cause) {
+        log.debug("Write to {} failed: {}", remoteAddress, cause.toString());
+        session.disconnect();
+    }
+
+    @Override
+    public void sendTimedOut(Duration limit) {
+        log.debug("Dropping the websocket from {}: a write made no progress for {} ms (aphelion.websocket.send-time-limit)",
+                remoteAddress, limit.toMillis());
+        failed(null, new TimeoutException("No write progress within " + limit.toMillis() + " ms"));
     }
 }

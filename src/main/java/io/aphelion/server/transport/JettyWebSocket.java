@@ -2,9 +2,7 @@ package io.aphelion.server.transport;
 
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -21,7 +19,6 @@ import org.eclipse.jetty.io.ByteBufferPool;
 import org.eclipse.jetty.io.EndPoint;
 import org.eclipse.jetty.io.RetainableByteBuffer;
 import org.eclipse.jetty.util.BufferUtil;
-import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -37,14 +34,15 @@ import org.slf4j.LoggerFactory;
  * executor, writes are asynchronous. The input buffer comes from Jetty's pool and goes back as
  * soon as everything in it was read, so an idle websocket holds no buffer.
  *
- * <p><b>Writes</b> are asynchronous, one at a time: frames wait in a small queue (the
- * {@link ClientConnection} keeps at most one data frame outstanding; pongs, pings and the close frame
- * join it). Each frame is encoded into one pooled direct buffer, returned when written.
- * <b>Coalescing:</b> while the reading thread handles one batch of received bytes, the frames it
- * writes (the answers to what it read) are accepted at once and gathered, up to
- * {@link #MAX_CORKED_BYTES}, into one write when the batch ends, as Netty's flush-on-read-complete
- * does: eight pings read together cost one write, not eight. Frames from other threads wait
- * behind the gathered ones, so the order of every write is kept.
+ * <p><b>Writes</b> are pulled ({@link FrameSink}): one write at a time through a {@link WritePump},
+ * each gathered into one pooled direct buffer of up to {@link #MAX_WRITE_BYTES}: the latest pong
+ * and ping waiting, then the connection's frames, encoded straight into the buffer (header, ack
+ * byte and payload: one copy), then our close frame. Nothing waits here but those three control
+ * frames; data waits in the connection until the socket can take it.
+ * <b>Coalescing:</b> while the reading thread handles one batch of received bytes, a wake on that
+ * thread (the answers to what it read) is deferred to the end of the batch, as Netty's
+ * flush-on-read-complete does: eight pings read together cost one pull and one write, not eight.
+ * Nothing is reported written before it is: the frames stay queued until that pull.
  *
  * <p><b>Closing</b> follows RFC 6455 7: a close frame is written once; after a close we send,
  * the socket is closed when the client's close frame arrives or {@link #CLOSE_HANDSHAKE_TIMEOUT}
@@ -53,18 +51,23 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads: {@link #onFillable} and the {@link FrameReader.Handler} methods run on the reading
  * thread, one at a time; the {@link FrameSink} methods and {@link #close} may come from any thread;
- * the write state is guarded by {@link #writeLock}.
+ * the {@link WritePump.Output} methods run on the thread holding the writer; the close and control
+ * state is guarded by {@link #pump}'s monitor.
  */
 final class JettyWebSocket extends AbstractConnection.NonBlocking
-        implements org.eclipse.jetty.io.Connection.UpgradeTo, FrameSink, OpenWebSockets.WebSocket, FrameReader.Handler {
+        implements org.eclipse.jetty.io.Connection.UpgradeTo, FrameSink, FrameSink.Writer, OpenWebSockets.WebSocket,
+        FrameReader.Handler, WritePump.Output<RetainableByteBuffer> {
 
     private static final Logger log = LoggerFactory.getLogger(JettyWebSocket.class);
 
     /**
-     * Most bytes the reading thread gathers into one write while it reads a batch; beyond it, frames
-     * wait for the write to complete as usual (so a burst of answers stays bounded).
+     * Most bytes gathered into one write (a frame larger than that goes alone); what does not fit
+     * waits for the next write.
      */
-    static final int MAX_CORKED_BYTES = 16 * 1024;
+    static final int MAX_WRITE_BYTES = 16 * 1024;
+
+    /** Room every write keeps for a close frame (2-byte header, at most 125 bytes of payload). */
+    private static final int CLOSE_FRAME_ROOM = 2 + 125;
 
     /**
      * Buffers one socket may fill in one turn on the selector thread (64 KiB); then it waits for its
@@ -91,6 +94,10 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
     /** The client's address, after any trusted proxy. */
     private final InetSocketAddress remoteAddress;
     private final long idleTimeoutMillis;
+    /** The one write loop; its monitor guards the control and close state below. */
+    private final WritePump<RetainableByteBuffer> pump;
+    /** Where frames are pulled from: the connection, once bound. */
+    private volatile Source source;
 
     /** The connection, set once on open; null before, and forever when admission refused it. */
     private volatile ClientConnection connection;
@@ -108,57 +115,42 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
     private static final int READING = 1;
     private static final int CLOSED = 2;
 
-    // Coalescing: what the reading thread writes while it reads one batch of bytes leaves in one write.
-    /** The thread reading a batch now, while its writes are corked; null otherwise. */
+    // Coalescing: what the reading thread answers while it reads one batch leaves in one write.
+    /** The thread reading a batch now, while its wakes are deferred; null otherwise. */
     private volatile Thread corkedBy;
-    /** Frames the reading thread wrote during this batch, in order; reading thread only, null when none. */
-    private ArrayDeque<RetainableByteBuffer> corked;
-    /** Bytes in {@link #corked}. */
-    private int corkedBytes;
+    /** A wake came during the batch: wake the pump when it ends. Reading thread only. */
+    private boolean wakeAfterBatch;
 
-    // Write state, guarded by writeLock.
-    private final Object writeLock = new Object();
-    /** The frame being written, or null when the writer is idle. */
-    private Pending writing;
-    /** Frames waiting behind {@link #writing}, oldest first; null while none ever waited. */
-    private ArrayDeque<Pending> waiting;
-    /** The latest pong waiting for the writer, written before {@link #waiting}; at most one. */
-    private Pending waitingPong;
-    /** A close frame was queued: nothing is written after it. */
+    // Control and close state, guarded by pump's monitor.
+    /** The latest pong waiting (RFC 6455 5.5.3 lets an endpoint answer only the latest ping); at most one. */
+    private byte[] pendingPong;
+    /** The ping waiting, at most one. */
+    private byte[] pendingPing;
+    /** Our close frame's payload while it waits for the writer. */
+    private byte[] pendingClose;
+    /** A close frame was queued: nothing but it is written from now on. */
     private boolean closeQueued;
+    /** The close frame was gathered into a write: nothing is gathered after it. */
+    private boolean closeTaken;
     /** The close frame we queued was written. */
     private boolean closeWritten;
     /** The client's close frame arrived (or it broke the protocol): close the socket once ours is out. */
     private boolean closeSocketAfterClose;
 
-    /** Completion of the frame being written; continues with the next. Runs on whichever thread completes it. */
-    private final Callback written = new Callback() {
-        @Override
-        public void succeeded() {
-            onWritten();
-        }
+    // Writer thread only (whoever holds the pump's writer).
+    /** The write being gathered, in fill mode; null before its first frame. */
+    private RetainableByteBuffer gathering;
+    /** The write in flight carries our close frame. */
+    private boolean closeInFlight;
 
-        @Override
-        public void failed(Throwable cause) {
-            onWriteFailed(cause);
-        }
-
-        @Override
-        public InvocationType getInvocationType() {
-            return InvocationType.NON_BLOCKING;
-        }
-    };
-
-    /** A frame to write: its encoded bytes, the caller's callback (or none), and whether it is the close frame. */
-    private record Pending(RetainableByteBuffer frame, WriteCallback callback, boolean close) {
-    }
-
-    /** Holds the writer while the reading thread corks frames: later frames from other threads wait behind them. */
-    private static final Pending CORKED = new Pending(null, null, false);
-
+    /**
+     * @param sendTimeLimit longest time one write may take before the socket is dropped (zero: none)
+     */
     JettyWebSocket(EndPoint endPoint, Executor executor, ByteBufferPool pool, Scheduler timers, OpenWebSockets openWebSockets,
-            ClientConnectionFactory connections, InetSocketAddress remoteAddress, int maxMessageSize, Duration idleTimeout) {
+            ClientConnectionFactory connections, InetSocketAddress remoteAddress, int maxMessageSize, Duration idleTimeout,
+            Duration sendTimeLimit) {
         super(endPoint, executor);
+        this.pump = new WritePump<>(this, timers, sendTimeLimit);
         this.pool = pool;
         this.timers = timers;
         this.openWebSockets = openWebSockets;
@@ -215,7 +207,10 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
         }
         finally {
             corkedBy = null;
-            uncork();
+            if (wakeAfterBatch) {
+                wakeAfterBatch = false;
+                pump.wake(); // the batch's answers, gathered into one write
+            }
         }
         if (!readState.compareAndSet(READING, IDLE)) {
             releaseInput(); // the socket closed while we read: its buffer is ours to return
@@ -240,6 +235,12 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
             ByteBuffer buffer = input.getByteBuffer();
             if (buffer.hasRemaining()) {
                 reader.read(buffer);
+                if (wakeAfterBatch) {
+                    // Answers to one buffer's worth leave together: a client that pipelines more than
+                    // that has its answers written as it goes, not piled up against the send buffer.
+                    wakeAfterBatch = false;
+                    pump.wake();
+                }
                 if (reader.isStopped()) {
                     // A close frame or a violation: the close is under way, nothing more to read.
                     releaseInput();
@@ -299,8 +300,15 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
         if (connection != null) {
             connection.countFrame();
         }
-        // encode copies the payload at once, while it is still valid.
-        enqueue(encode(WebSocketProtocol.OPCODE_PONG, payload), null, false, true);
+        byte[] pong = new byte[payload.remaining()]; // copied at once, while the payload is valid
+        payload.get(payload.position(), pong);
+        synchronized (pump) {
+            if (closeQueued) {
+                return;
+            }
+            pendingPong = pong; // a newer ping's pong replaces one that still waits
+        }
+        wake();
     }
 
     @Override
@@ -321,6 +329,11 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
 
     @Override
     public void onCloseFrame(int code, String reason) {
+        if (wakeAfterBatch) {
+            // Answers to what came before the close frame still leave, ahead of our echo.
+            wakeAfterBatch = false;
+            pump.wake();
+        }
         ClientConnection connection = this.connection;
         if (connection != null) {
             connection.onClosed(code);
@@ -348,7 +361,7 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
      */
     private void closeSocketOnceOurCloseIsOut() {
         boolean closeNow;
-        synchronized (writeLock) {
+        synchronized (pump) {
             closeSocketAfterClose = true;
             closeNow = closeWritten;
         }
@@ -360,13 +373,30 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
     // ---- FrameSink and OpenWebSockets.WebSocket: any thread
 
     @Override
-    public void sendBinary(ByteBuffer frame, WriteCallback callback) {
-        enqueue(encode(WebSocketProtocol.OPCODE_BINARY, frame), callback, false, false);
+    public void bind(Source source) {
+        this.source = source;
+    }
+
+    @Override
+    public void wake() {
+        if (corkedBy == Thread.currentThread()) {
+            wakeAfterBatch = true; // answers to this batch leave together when it ends
+            return;
+        }
+        pump.wake();
     }
 
     @Override
     public void sendPing(ByteBuffer payload) {
-        enqueue(encode(WebSocketProtocol.OPCODE_PING, payload.duplicate()), null, false, false);
+        byte[] ping = new byte[payload.remaining()];
+        payload.get(payload.position(), ping);
+        synchronized (pump) {
+            if (closeQueued) {
+                return;
+            }
+            pendingPing = ping;
+        }
+        wake();
     }
 
     @Override
@@ -380,216 +410,125 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
     }
 
     private void writeClose(byte[] payload) {
-        synchronized (writeLock) {
+        synchronized (pump) {
             if (closeQueued) {
                 return;
             }
+            closeQueued = true;
+            pendingClose = payload;
         }
         // A deadline, not an idle timeout: a client that keeps streaming after our close cannot
         // push it back (its data is read and dropped: the connection is closed). The idle timeout
         // stays as a backstop for a client that sends nothing.
         getEndPoint().setIdleTimeout(CLOSE_HANDSHAKE_TIMEOUT.toMillis());
         closeDeadline = timers.schedule(() -> getEndPoint().close(), CLOSE_HANDSHAKE_TIMEOUT);
-        enqueue(encode(WebSocketProtocol.OPCODE_CLOSE, ByteBuffer.wrap(payload)), null, true, false);
+        wake();
     }
 
-    /** One unmasked final frame in a pooled direct buffer, ready to write. */
-    private RetainableByteBuffer encode(int opcode, ByteBuffer payload) {
-        int length = payload.remaining();
-        RetainableByteBuffer frame = pool.acquire(WebSocketProtocol.serverHeaderLength(length) + length, true);
-        ByteBuffer bytes = frame.getByteBuffer();
-        int position = BufferUtil.flipToFill(bytes);
+    // ---- FrameSink.Writer: the connection's pull encodes into the write being gathered
+
+    @Override
+    public boolean fits(int length) {
+        return gathering == null
+                || gathering.getByteBuffer().remaining() - CLOSE_FRAME_ROOM >= WebSocketProtocol.serverHeaderLength(length) + length;
+    }
+
+    @Override
+    public void binary(int ack, byte[] payload) {
+        put(WebSocketProtocol.OPCODE_BINARY, ack, payload);
+    }
+
+    /** Appends one unmasked final frame to the write being gathered: header, the ack byte unless {@link #NO_ACK}, payload. */
+    private void put(int opcode, int ack, byte[] payload) {
+        int length = payload.length + (ack == NO_ACK ? 0 : 1);
+        if (gathering == null) {
+            int frame = WebSocketProtocol.serverHeaderLength(length) + length;
+            gathering = pool.acquire(Math.max(MAX_WRITE_BYTES, frame + CLOSE_FRAME_ROOM), true);
+            BufferUtil.flipToFill(gathering.getByteBuffer());
+        }
+        ByteBuffer bytes = gathering.getByteBuffer();
         WebSocketProtocol.putServerHeader(bytes, opcode, length);
+        if (ack != NO_ACK) {
+            bytes.put((byte) ack);
+        }
         bytes.put(payload);
-        BufferUtil.flipToFlush(bytes, position);
-        return frame;
     }
 
-    /**
-     * @param close the close frame: nothing is written after it
-     * @param pong a pong: while one waits, a newer one takes its place (RFC 6455 5.5.3 lets an
-     *        endpoint answer only the latest ping), so a client that pings and never reads holds
-     *        at most one pong here
-     */
-    private void enqueue(RetainableByteBuffer frame, WriteCallback callback, boolean close, boolean pong) {
-        if (corkedBy == Thread.currentThread()) {
-            if (!close && cork(frame)) {
-                // Accepted into this batch's write, as a socket accepts bytes into its buffer.
-                if (callback != null) {
-                    callback.succeeded();
-                }
-                return;
+    // ---- WritePump.Output: the thread holding the writer
+
+    @Override
+    public RetainableByteBuffer gather() {
+        byte[] pong;
+        byte[] ping;
+        byte[] close;
+        synchronized (pump) {
+            if (closeTaken || readState.get() == CLOSED) {
+                return null;
             }
-            uncork();
+            pong = pendingPong;
+            ping = pendingPing;
+            close = pendingClose;
+            pendingPong = null;
+            pendingPing = null;
+            pendingClose = null;
+            closeTaken = close != null;
         }
-        Pending pending = new Pending(frame, callback, close);
-        boolean refused = false;
-        Pending replaced = null;
-        synchronized (writeLock) {
-            if (closeQueued || readState.get() == CLOSED) {
-                refused = true;
-            }
-            else {
-                closeQueued = close;
-                if (writing != null) {
-                    if (pong) {
-                        replaced = waitingPong;
-                        waitingPong = pending;
-                    }
-                    else {
-                        if (waiting == null) {
-                            waiting = new ArrayDeque<>(2);
-                        }
-                        waiting.addLast(pending);
-                    }
-                    pending = null;
-                }
-                else {
-                    writing = pending;
-                }
-            }
+        if (pong != null) {
+            put(WebSocketProtocol.OPCODE_PONG, NO_ACK, pong);
         }
-        if (replaced != null) {
-            replaced.frame.release();
+        if (ping != null) {
+            put(WebSocketProtocol.OPCODE_PING, NO_ACK, ping);
         }
-        if (pending == null && !refused) {
-            return;
+        Source source = this.source;
+        if (source != null) {
+            source.pull(this);
         }
-        if (refused) {
-            frame.release();
-            if (callback != null) {
-                callback.failed(new ClosedChannelException());
-            }
-            return;
+        if (close != null) {
+            put(WebSocketProtocol.OPCODE_CLOSE, NO_ACK, close);
         }
-        getEndPoint().write(written, frame.getByteBuffer());
+        closeInFlight = close != null;
+        RetainableByteBuffer out = gathering;
+        gathering = null;
+        if (out != null) {
+            BufferUtil.flipToFlush(out.getByteBuffer(), 0);
+        }
+        return out;
     }
 
-    /**
-     * Adds a frame to this batch's write when the writer is free (or already held for the batch)
-     * and the batch stays under {@link #MAX_CORKED_BYTES}. Reading thread only.
-     */
-    private boolean cork(RetainableByteBuffer frame) {
-        int length = frame.remaining();
-        if (corkedBytes + length > MAX_CORKED_BYTES) {
-            return false;
-        }
-        synchronized (writeLock) {
-            if (closeQueued || readState.get() == CLOSED || (writing != null && writing != CORKED)) {
-                return false;
-            }
-            writing = CORKED;
-        }
-        if (corked == null) {
-            corked = new ArrayDeque<>(4);
-        }
-        corked.addLast(frame);
-        corkedBytes += length;
-        return true;
+    @Override
+    public void write(RetainableByteBuffer buffer, WritePump.Done done) {
+        getEndPoint().write(done, buffer.getByteBuffer());
     }
 
-    /** Writes what this batch corked, as one buffer, and frees the writer for the frames behind it. Reading thread only. */
-    private void uncork() {
-        ArrayDeque<RetainableByteBuffer> frames = corked;
-        if (frames == null || frames.isEmpty()) {
-            return;
+    @Override
+    public boolean written(RetainableByteBuffer buffer) {
+        buffer.release();
+        if (!closeInFlight) {
+            return true;
         }
-        RetainableByteBuffer joined;
-        if (frames.size() == 1) {
-            joined = frames.pollFirst();
-        }
-        else {
-            joined = pool.acquire(corkedBytes, true);
-            ByteBuffer bytes = joined.getByteBuffer();
-            int position = BufferUtil.flipToFill(bytes);
-            for (RetainableByteBuffer frame; (frame = frames.pollFirst()) != null; ) {
-                bytes.put(frame.getByteBuffer());
-                frame.release();
-            }
-            BufferUtil.flipToFlush(bytes, position);
-        }
-        corkedBytes = 0;
-        Pending pending = new Pending(joined, null, false);
-        synchronized (writeLock) {
-            if (writing != CORKED) {
-                // The socket failed meanwhile (failWrites let go of the writer): nothing is written.
-                pending = null;
-            }
-            else {
-                writing = pending;
-            }
-        }
-        if (pending == null) {
-            joined.release();
-            return;
-        }
-        getEndPoint().write(written, joined.getByteBuffer());
-    }
-
-    private void onWritten() {
-        Pending done;
-        Pending next;
-        boolean closeSocket = false;
-        synchronized (writeLock) {
-            done = writing;
-            if (done == null) {
-                return; // failWrites let go of the writer meanwhile: the socket is closing
-            }
-            next = waitingPong;
-            if (next != null) {
-                waitingPong = null;
-            }
-            else if (waiting != null) {
-                next = waiting.pollFirst();
-            }
-            writing = next;
-            if (done.close) {
-                closeWritten = true;
-                closeSocket = closeSocketAfterClose;
-            }
-        }
-        done.frame.release();
-        if (done.callback != null) {
-            done.callback.succeeded();
+        boolean closeSocket;
+        synchronized (pump) {
+            closeWritten = true;
+            closeSocket = closeSocketAfterClose;
         }
         if (closeSocket) {
             getEndPoint().close();
         }
-        else if (next != null) {
-            getEndPoint().write(written, next.frame.getByteBuffer());
-        }
+        return false;
     }
 
-    private void onWriteFailed(Throwable cause) {
+    @Override
+    public void failed(RetainableByteBuffer buffer, Throwable cause) {
+        buffer.release();
         log.debug("Write to {} failed: {}", remoteAddress, cause.toString());
-        failWrites(cause);
         getEndPoint().close(cause);
     }
 
-    /** Fails the frame being written and every waiting one; nothing more is written. */
-    private void failWrites(Throwable cause) {
-        ArrayDeque<Pending> failed = new ArrayDeque<>();
-        synchronized (writeLock) {
-            closeQueued = true;
-            if (writing != null && writing != CORKED) {
-                failed.add(writing);
-            }
-            writing = null;
-            if (waitingPong != null) {
-                failed.add(waitingPong);
-                waitingPong = null;
-            }
-            if (waiting != null) {
-                failed.addAll(waiting);
-                waiting.clear();
-            }
-        }
-        for (Pending pending : failed) {
-            pending.frame.release();
-            if (pending.callback != null) {
-                pending.callback.failed(cause);
-            }
-        }
+    @Override
+    public void sendTimedOut(Duration limit) {
+        log.debug("Dropping the websocket from {}: a write made no progress for {} ms (aphelion.websocket.send-time-limit)",
+                remoteAddress, limit.toMillis());
+        getEndPoint().close(new TimeoutException("No write progress within " + limit.toMillis() + " ms"));
     }
 
     // ---- Jetty's end of the socket
@@ -597,7 +536,7 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
     @Override
     public boolean onIdleExpired(TimeoutException timeout) {
         boolean closing;
-        synchronized (writeLock) {
+        synchronized (pump) {
             closing = closeQueued;
         }
         if (closing) {
@@ -632,13 +571,13 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
         if (previous == IDLE) {
             releaseInput();
         }
+        pump.stop();
         try {
             ClientConnection connection = this.connection;
             if (connection != null) {
                 // Harmless after a close handshake: the connection already knows its code.
                 connection.onClosed(CloseCodes.ABNORMAL);
             }
-            failWrites(cause != null ? cause : new ClosedChannelException());
         }
         finally {
             openWebSockets.closed(this);

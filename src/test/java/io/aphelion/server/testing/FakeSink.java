@@ -8,34 +8,61 @@ import java.util.List;
 import io.aphelion.server.session.FrameSink;
 
 /**
- * A {@link FrameSink} that records frames. Writes complete at once unless {@link #stall()} was
- * called; then they wait until {@link #completeWrites()}. Thread-safe.
+ * A {@link FrameSink} that records frames, each as its own write. Its socket takes every write
+ * at once unless {@link #stall()} was called; then one more write is taken and never completes,
+ * and nothing more is pulled until {@link #completeWrites()} (a client that reads nothing: frames
+ * wait in the connection). Thread-safe.
  */
 public final class FakeSink implements FrameSink {
 
     private final List<byte[]> frames = new ArrayList<>();
-    private final List<WriteCallback> stalled = new ArrayList<>();
+    private Source source;
     private boolean stall;
+    /** While stalled: the one write that was taken and does not complete. */
+    private boolean stuckWrite;
     private int pings;
     private byte[] lastPing;
     private int closeCode;
     private String closeReason;
 
     @Override
-    public void sendBinary(ByteBuffer frame, WriteCallback callback) {
-        byte[] bytes = new byte[frame.remaining()];
-        frame.get(bytes);
-        boolean complete;
-        synchronized (this) {
-            frames.add(bytes);
-            complete = !stall;
-            if (!complete) {
-                stalled.add(callback);
+    public synchronized void bind(Source source) {
+        this.source = source;
+    }
+
+    @Override
+    public synchronized void wake() {
+        if (source == null || (stall && stuckWrite)) {
+            return;
+        }
+        // One frame per pull, as a socket that writes each frame alone; pulls until nothing waits.
+        int before;
+        do {
+            before = frames.size();
+            source.pull(new FrameSink.Writer() {
+                private boolean used;
+
+                @Override
+                public boolean fits(int length) {
+                    return !used;
+                }
+
+                @Override
+                public void binary(int ack, byte[] payload) {
+                    used = true;
+                    byte[] frame = new byte[payload.length + (ack == NO_ACK ? 0 : 1)];
+                    if (ack != NO_ACK) {
+                        frame[0] = (byte) ack;
+                    }
+                    System.arraycopy(payload, 0, frame, frame.length - payload.length, payload.length);
+                    frames.add(frame);
+                }
+            });
+            if (stall && frames.size() > before) {
+                stuckWrite = true; // taken into a write the client never reads
+                return;
             }
-        }
-        if (complete) {
-            callback.succeeded();
-        }
+        } while (frames.size() > before);
     }
 
     @Override
@@ -63,20 +90,18 @@ public final class FakeSink implements FrameSink {
         return new InetSocketAddress("127.0.0.1", 40000);
     }
 
-    /** From now on, writes wait for {@link #completeWrites()} (a client that reads nothing). */
+    /** From now on, nothing is pulled until {@link #completeWrites()} (a client that reads nothing). */
     public synchronized void stall() {
         stall = true;
     }
 
-    /** Completes the waiting writes and stops stalling. */
+    /** Stops stalling and writes everything that waits. */
     public void completeWrites() {
-        List<WriteCallback> waiting;
         synchronized (this) {
             stall = false;
-            waiting = new ArrayList<>(stalled);
-            stalled.clear();
+            stuckWrite = false;
         }
-        waiting.forEach(WriteCallback::succeeded);
+        wake();
     }
 
     public synchronized List<byte[]> frames() {

@@ -33,7 +33,7 @@ class AphelionUpgradeHandlerTest {
                 throw new AssertionError("no websocket opens in these tests");
             },
             new OpenWebSockets(), TrustedProxies.parse(List.of()), List.of("https://*.example.com"),
-            64 * 1024, Duration.ofSeconds(90), new io.aphelion.server.testing.ManualScheduler());
+            64 * 1024, Duration.ofSeconds(90), Duration.ofSeconds(10), new io.aphelion.server.testing.ManualScheduler());
     private final ServerConnector connector = new ServerConnector(new Server(), null, null, new ArrayByteBufferPool(), 1, 1);
     private final ByteArrayEndPoint endPoint = new ByteArrayEndPoint() {
         @Override

@@ -66,6 +66,8 @@ class JettyWebSocketTest {
     private static final InetSocketAddress CLIENT = new InetSocketAddress("203.0.113.7", 40000);
     private static final int MAX_MESSAGE_SIZE = 1024;
     private static final Duration IDLE_TIMEOUT = Duration.ofMinutes(1);
+    /** Under the settings' non-acking grace, so a session's messages stay retained meanwhile. */
+    private static final Duration SEND_TIME_LIMIT = Duration.ofSeconds(5);
     /** RFC 6455 5.7's example masking key: every client frame here is masked with it. */
     private static final byte[] MASK = {0x37, (byte) 0xfa, 0x21, 0x3d};
 
@@ -147,7 +149,8 @@ class JettyWebSocketTest {
                 BINARY, BINARY, BINARY, BINARY);
         assertThat(answers).extracting(JettyWebSocketTest::answeredClientTime)
                 .containsExactly(100L, 101L, 102L, 103L, 104L, 105L, 106L, 107L);
-        assertThat(answers).extracting(Frame::ack).as("each answer acks its ping").containsOnly(1);
+        assertThat(answers).extracting(Frame::ack).as("the first answer acks all eight pings")
+                .containsExactly(8, 0, 0, 0, 0, 0, 0, 0);
     }
 
     @Test
@@ -190,7 +193,7 @@ class JettyWebSocketTest {
     @Test
     void answersBeyondMaxCorkedBytesLeaveInMoreThanOneBoundedWriteInOrder() {
         openSession(WireFormat.PROTOCOL_GAME);
-        // 7005 bytes per frame on the wire: two fit under MAX_CORKED_BYTES (16 KiB), three do not.
+        // 7005 bytes per frame on the wire: two fit under MAX_WRITE_BYTES (16 KiB), three do not.
         game = (session, connection, message) -> {
             for (char c = 'a'; c <= 'd'; c++) {
                 session.send(connection, repeat(c, 7000), Delivery.RELIABLE);
@@ -201,7 +204,7 @@ class JettyWebSocketTest {
 
         List<byte[]> writes = endPoint.flushes();
         assertThat(writes).hasSizeGreaterThan(1);
-        assertThat(writes).allSatisfy(write -> assertThat(write.length).isLessThanOrEqualTo(JettyWebSocket.MAX_CORKED_BYTES));
+        assertThat(writes).allSatisfy(write -> assertThat(write.length).isLessThanOrEqualTo(JettyWebSocket.MAX_WRITE_BYTES));
         assertThat(parse(writes.get(0))).as("the first write still gathers what fits").hasSize(2);
         List<Frame> frames = takeFrames();
         assertThat(frames).extracting(frame -> frame.text().charAt(0)).containsExactly('a', 'b', 'c', 'd');
@@ -211,44 +214,38 @@ class JettyWebSocketTest {
     // ---- 2. Frames from other threads
 
     @Test
-    void frameFromAnotherThreadDuringABatchIsWrittenAfterTheBatchsFrames() {
+    void aSendFromAnotherThreadDuringABatchTakesWhatWaitsAndTheOrderOfEveryFrameIsKept() {
         openSession(WireFormat.PROTOCOL_GAME);
-        RecordingCallback fromOtherThread = new RecordingCallback();
-        AtomicReference<String> otherStateWhenItsSendReturned = new AtomicReference<>();
         game = (session, connection, message) -> {
             session.send(connection, bytes("first"), Delivery.RELIABLE);
-            Thread other = new Thread(() -> webSocket.sendBinary(ByteBuffer.wrap(bytes("other")), fromOtherThread),
-                    "other-writer");
+            Thread other = new Thread(() -> session.send(connection, bytes("other"), Delivery.RELIABLE), "other-writer");
             other.start();
             join(other);
-            otherStateWhenItsSendReturned.set(fromOtherThread.state());
             session.send(connection, bytes("second"), Delivery.RELIABLE);
         };
 
         receive(packet(0, "go"));
 
-        assertThat(otherStateWhenItsSendReturned.get()).as("waits behind the corked frames").isEqualTo("pending");
-        assertThat(fromOtherThread.state()).isEqualTo("succeeded");
+        // The other thread found the writer idle and pulled what waited, the batch's first answer
+        // included; the batch's end pulled the rest. One queue, so one order.
         List<byte[]> writes = endPoint.flushes();
         assertThat(writes).hasSize(2);
-        assertThat(parse(writes.get(0))).extracting(Frame::text).containsExactly("first", "second");
-        assertThat(parse(writes.get(0))).extracting(Frame::ack).containsExactly(1, 0);
-        assertThat(parse(writes.get(1))).extracting(Frame::opcode, frame -> text(frame.payload()))
-                .containsExactly(tuple(BINARY, "other"));
+        assertThat(parse(writes.get(0))).extracting(Frame::text).containsExactly("first", "other");
+        assertThat(parse(writes.get(1))).extracting(Frame::text).containsExactly("second");
+        assertThat(takeFrames()).extracting(Frame::ack).as("the ack rides on the first frame out").containsExactly(1, 0, 0);
     }
 
     @Test
-    void framesSentOutsideABatchAreWrittenAtOnceEachInItsOwnWriteAndTheirCallbacksSucceed() {
+    void framesPulledOutsideABatchAreWrittenAtOnceEachInItsOwnWriteEncodedOnce() {
         open();
-        RecordingCallback first = new RecordingCallback();
-        RecordingCallback second = new RecordingCallback();
+        RawSource raw = new RawSource(webSocket);
 
-        webSocket.sendBinary(ByteBuffer.wrap(new byte[] {1, 2, 3}), first);
-        assertThat(first.state()).isEqualTo("succeeded");
+        raw.send(new byte[] {1, 2, 3});
+        assertThat(raw.pulled()).isEqualTo(1);
         assertThat(endPoint.flushes()).hasSize(1);
-        webSocket.sendBinary(ByteBuffer.wrap(new byte[] {4}), second);
+        raw.send(new byte[] {4});
 
-        assertThat(second.state()).isEqualTo("succeeded");
+        assertThat(raw.pulled()).isEqualTo(2);
         assertThat(endPoint.flushes()).hasSize(2);
         assertThat(takeBytes()).containsExactly(0x82, 0x03, 1, 2, 3, 0x82, 0x01, 4);
     }
@@ -377,14 +374,14 @@ class JettyWebSocketTest {
     void protocolViolationWhileAWriteIsPendingClosesTheSocketOnceItsCloseFrameIsOut() {
         openSession(WireFormat.PROTOCOL_PING);
         endPoint.stall();
-        RecordingCallback slow = new RecordingCallback();
-        webSocket.sendBinary(ByteBuffer.wrap(bytes("slow")), slow);
+        RawSource raw = new RawSource(webSocket);
+        raw.send(bytes("slow"));
 
         receive(frame(0x80 | BINARY, new byte[] {0, 1}, false));
         assertThat(endPoint.isOpen()).as("the close frame waits behind the pending write").isTrue();
         endPoint.resume();
 
-        assertThat(slow.state()).isEqualTo("succeeded");
+        assertThat(raw.pulled()).isEqualTo(1);
         List<Frame> frames = takeFrames();
         assertThat(frames).extracting(Frame::opcode).containsExactly(BINARY, CLOSE);
         assertThat(frames.get(1).closeCode()).isEqualTo(1002);
@@ -468,40 +465,35 @@ class JettyWebSocketTest {
     // ---- 10, 11. Writes after the close frame, and a client that reads nothing
 
     @Test
-    void nothingIsWrittenAfterTheCloseFrameAndALaterSendFails() {
+    void nothingIsPulledOrWrittenAfterTheCloseFrame() {
         open();
         webSocket.close(1000, "done");
-        RecordingCallback late = new RecordingCallback();
+        RawSource raw = new RawSource(webSocket);
 
-        webSocket.sendBinary(ByteBuffer.wrap(new byte[] {1}), late);
+        raw.send(new byte[] {1});
         webSocket.sendPing(ByteBuffer.allocate(0));
         receive(clientFrame(PING, bytes("late")));
 
-        assertThat(late.state()).isEqualTo("failed");
-        assertThat(late.failure()).isInstanceOf(ClosedChannelException.class);
+        assertThat(raw.pulled()).as("what waits stays with its connection").isZero();
         assertThat(takeBytes()).as("the close frame and nothing after it")
                 .containsExactly(0x88, 0x06, 0x03, 0xE8, 'd', 'o', 'n', 'e');
     }
 
     @Test
-    void framesWaitBehindAWriteTheClientDoesNotTakeAndFailWhenTheSocketCloses() {
+    void whileTheClientTakesNoBytesNothingMoreIsPulledAndWhatWaitsStaysWithItsConnectionWhenTheSocketCloses() {
         open();
         endPoint.stall();
-        RecordingCallback first = new RecordingCallback();
-        RecordingCallback second = new RecordingCallback();
+        RawSource raw = new RawSource(webSocket);
 
-        webSocket.sendBinary(ByteBuffer.wrap(bytes("one")), first);
-        webSocket.sendBinary(ByteBuffer.wrap(bytes("two")), second);
+        raw.send(bytes("one"));
+        raw.send(bytes("two"));
 
-        assertThat(first.state()).isEqualTo("pending");
-        assertThat(second.state()).isEqualTo("pending");
+        assertThat(raw.pulled()).as("only the write in flight was pulled").isEqualTo(1);
         assertThat(endPoint.flushes()).isEmpty();
 
         endPoint.close();
 
-        assertThat(first.state()).isEqualTo("failed");
-        assertThat(second.state()).isEqualTo("failed");
-        assertThat(first.calls() + second.calls()).as("each callback completes once").isEqualTo(2);
+        assertThat(raw.pulled()).isEqualTo(1);
         assertThat(endPoint.flushes()).isEmpty();
     }
 
@@ -509,16 +501,46 @@ class JettyWebSocketTest {
     void framesWaitingBehindASlowWriteFollowItInOrderWhenTheClientCatchesUp() {
         open();
         endPoint.stall();
-        RecordingCallback first = new RecordingCallback();
-        RecordingCallback second = new RecordingCallback();
-        webSocket.sendBinary(ByteBuffer.wrap(bytes("one")), first);
-        webSocket.sendBinary(ByteBuffer.wrap(bytes("two")), second);
+        RawSource raw = new RawSource(webSocket);
+        raw.send(bytes("one"));
+        raw.send(bytes("two"));
 
         endPoint.resume();
 
-        assertThat(first.state()).isEqualTo("succeeded");
-        assertThat(second.state()).isEqualTo("succeeded");
+        assertThat(raw.pulled()).isEqualTo(2);
+        assertThat(endPoint.flushes()).as("the write in flight, then what waited behind it").hasSize(2);
         assertThat(takeFrames()).extracting(frame -> text(frame.payload())).containsExactly("one", "two");
+    }
+
+    @Test
+    void aWriteThatMakesNoProgressWithinTheSendTimeLimitDropsTheSocketAs1006() {
+        ClientConnection connection = openSession(WireFormat.PROTOCOL_PING);
+        endPoint.stall();
+
+        connection.session().send(bytes("stuck"), Delivery.RELIABLE);
+        scheduler.advance(SEND_TIME_LIMIT.minusMillis(1));
+        assertThat(endPoint.isOpen()).as("just under the limit").isTrue();
+        scheduler.advance(Duration.ofMillis(1));
+
+        assertThat(endPoint.isOpen()).as("dropped at the send-time limit").isFalse();
+        assertThat(connection.closeCode()).isEqualTo(CloseCodes.ABNORMAL);
+        assertThat(connection.session().state()).as("resumable, as after any drop")
+                .isEqualTo(io.aphelion.server.session.Session.State.DETACHED);
+        assertThat(connection.session().bufferedMessages()).as("the unacked message waits for the resume").isEqualTo(1);
+    }
+
+    @Test
+    void aWriteThatCompletesInTimeLeavesNoSendTimerBehind() {
+        ClientConnection connection = openSession(WireFormat.PROTOCOL_PING);
+        endPoint.stall();
+        connection.session().send(bytes("slow"), Delivery.RELIABLE);
+
+        scheduler.advance(SEND_TIME_LIMIT.dividedBy(2));
+        endPoint.resume();
+        scheduler.advance(SEND_TIME_LIMIT);
+
+        assertThat(endPoint.isOpen()).isTrue();
+        assertThat(takeFrames()).extracting(Frame::text).containsExactly("slow");
     }
 
     // ---- 12. Bytes behind the upgrade
@@ -634,11 +656,9 @@ class JettyWebSocketTest {
         receive(Arrays.copyOf(ping, 4));
         assertThat(takeBytes()).isEmpty();
         endPoint.failFlushes();
-        RecordingCallback write = new RecordingCallback();
 
-        webSocket.sendBinary(ByteBuffer.wrap(bytes("lost")), write);
+        new RawSource(webSocket).send(bytes("lost"));
 
-        assertThat(write.state()).isEqualTo("failed");
         assertThat(endPoint.isOpen()).isFalse();
         assertThat(openWebSockets.count()).isZero();
         assertThat(pool.getLeaks()).as("pooled buffers never released: %s", pool.dumpLeaks()).isEmpty();
@@ -648,7 +668,7 @@ class JettyWebSocketTest {
 
     private JettyWebSocket newWebSocket(Duration idleTimeout) {
         return new JettyWebSocket(endPoint, executor, pool, scheduler, openWebSockets, connectionFactory, CLIENT, MAX_MESSAGE_SIZE,
-                idleTimeout);
+                idleTimeout, SEND_TIME_LIMIT);
     }
 
     private void open() {
@@ -838,36 +858,39 @@ class JettyWebSocketTest {
 
     // ---- Test doubles
 
-    /** A {@link FrameSink.WriteCallback} that records how it completed. Thread-safe. */
-    private static final class RecordingCallback implements FrameSink.WriteCallback {
+    /**
+     * A {@link FrameSink.Source} that takes over a websocket's pulls, for frames of raw bytes (no
+     * ack byte): what a test sends waits here until the websocket pulls it. Thread-safe.
+     */
+    private static final class RawSource implements FrameSink.Source {
 
-        private String state = "pending";
-        private Throwable failure;
-        private int calls;
+        private final JettyWebSocket webSocket;
+        private final java.util.ArrayDeque<byte[]> waiting = new java.util.ArrayDeque<>();
+        private int pulled;
 
-        @Override
-        public synchronized void succeeded() {
-            calls++;
-            state = "succeeded";
+        RawSource(JettyWebSocket webSocket) {
+            this.webSocket = webSocket;
+            webSocket.bind(this);
+        }
+
+        /** Queues a frame and wakes the websocket, as a connection does. */
+        void send(byte[] payload) {
+            synchronized (this) {
+                waiting.add(payload);
+            }
+            webSocket.wake();
         }
 
         @Override
-        public synchronized void failed(Throwable cause) {
-            calls++;
-            state = "failed";
-            failure = cause;
+        public synchronized void pull(FrameSink.Writer out) {
+            for (byte[] next; (next = waiting.peek()) != null && out.fits(next.length); ) {
+                out.binary(FrameSink.Writer.NO_ACK, waiting.poll());
+                pulled++;
+            }
         }
 
-        synchronized String state() {
-            return state;
-        }
-
-        synchronized Throwable failure() {
-            return failure;
-        }
-
-        synchronized int calls() {
-            return calls;
+        synchronized int pulled() {
+            return pulled;
         }
     }
 

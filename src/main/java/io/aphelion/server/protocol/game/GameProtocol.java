@@ -60,7 +60,8 @@ public final class GameProtocol<C extends MessageLite, S extends MessageLite> im
                 log.error("GameMessageService failed on a message of session {}", session.id(), ex);
             }
             finally {
-                connection.flush();
+                // Its ack rode on whatever the service sent; if it sent nothing, the ack goes alone now.
+                connection.handled();
             }
         };
         boolean queued = onReadingThread ? handle.executor.executeHere(call) : handle.executor.execute(call);
