@@ -88,8 +88,9 @@ public class AphelionAutoConfiguration {
 
     /**
      * The threads the game service runs on; each session's work is serialised on top of it. The
-     * pool's queue holds at most one task per session that has work (its serial executor's drain),
-     * so it is bounded by the live sessions; each session's own backlog is bounded by
+     * pool's queue holds at most one task per session that has work (its serial executor's drain)
+     * and at most {@code aphelion.game.queue-capacity}: past it, a session's work waits in its own
+     * backlog and is offered again every 10 ms, nothing lost; that backlog is bounded by
      * {@code aphelion.session.max-pending-inbound}, past which its connection is closed with 1008.
      */
     @Bean(name = "aphelionGameExecutor", destroyMethod = "shutdown")
@@ -97,7 +98,8 @@ public class AphelionAutoConfiguration {
     ExecutorService aphelionGameExecutor(AphelionProperties properties) {
         int threads = properties.getGame().effectiveThreads();
         AtomicInteger count = new AtomicInteger();
-        return new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), runnable -> {
+        return new ThreadPoolExecutor(threads, threads, 60, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(properties.getGame().getQueueCapacity()), runnable -> {
             Thread thread = new Thread(runnable, "aphelion-game-" + count.incrementAndGet());
             thread.setDaemon(true);
             return thread;
@@ -117,11 +119,12 @@ public class AphelionAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean(name = "aphelionGameProtocol")
     ServedProtocol aphelionGameProtocol(AphelionProperties properties, GameService<?, ?> gameService,
-            ObjectProvider<GameServiceDecorator> gameDecorators, @Qualifier("aphelionGameExecutor") ExecutorService gameExecutor) {
+            ObjectProvider<GameServiceDecorator> gameDecorators, @Qualifier("aphelionGameExecutor") ExecutorService gameExecutor,
+            Scheduler scheduler) {
         AphelionProperties.VersionRange game = properties.getProtocols().getGame();
         return new ServedProtocol(WireFormat.PROTOCOL_GAME, game.getMinVersion(), game.getMaxVersion(),
                 new GameProtocol<>(GameServiceDecorator.decorateAll(gameService, gameDecorators.orderedStream()),
-                        gameExecutor, properties.getSession().getMaxPendingInbound()));
+                        gameExecutor, properties.getSession().getMaxPendingInbound(), scheduler));
     }
 
     /** Checks init packets against every {@link ServedProtocol} bean. */

@@ -425,8 +425,24 @@ public class AphelionProperties implements Validator {
          */
         private int threads = 0;
 
+        /**
+         * Sessions with work that may wait for a game thread at once (the pool's queue holds one
+         * entry per such session). Past it, a session's work stays in its own backlog and is
+         * offered again every 10 ms; nothing is lost, and the backlog's own bound
+         * (session.max-pending-inbound, then 1008) still applies.
+         */
+        private int queueCapacity = 100_000;
+
         public int getThreads() {
             return threads;
+        }
+
+        public int getQueueCapacity() {
+            return queueCapacity;
+        }
+
+        public void setQueueCapacity(int queueCapacity) {
+            this.queueCapacity = queueCapacity;
         }
 
         /** The thread count to use: {@link #getThreads()}, or twice the cores (at least 8) when it is 0. */
@@ -452,6 +468,9 @@ public class AphelionProperties implements Validator {
             errors.rejectValue("websocket.path", "path", "must start with '/'");
         }
         positive(errors, "websocket.init-timeout", ws.getInitTimeout());
+        if (properties.getGame().getQueueCapacity() < 1) {
+            reject(errors, "game.queue-capacity", "must be at least 1");
+        }
         positive(errors, "websocket.ping-interval", ws.getPingInterval());
         positive(errors, "websocket.pong-timeout", ws.getPongTimeout());
         if (ws.getAckDelay() == null || ws.getAckDelay().isNegative()) {

@@ -1,8 +1,10 @@
 package io.aphelion.server.support;
 
+import java.time.Duration;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -18,6 +20,10 @@ import org.slf4j.LoggerFactory;
  * <p>Thread-safe. Bounded: {@link #execute} refuses a task (returns false) when {@code limit}
  * tasks are already waiting, so a flood of work for one session cannot grow memory.
  * A task that throws is logged; later tasks still run.
+ *
+ * <p><b>A full pool.</b> The pool's queue holds at most one drain per executor with work, and may
+ * itself be bounded: when it refuses the drain, nothing is lost, the tasks stay here (still within
+ * {@code limit}) and the drain is offered again every {@link #RETRY_DELAY} until the pool takes it.
  */
 public final class SerialExecutor {
 
@@ -26,7 +32,11 @@ public final class SerialExecutor {
     /** Tasks one drain runs before it lets other sessions have the thread. */
     static final int BATCH = 32;
 
+    /** How long a drain the pool refused waits before it is offered again. */
+    public static final Duration RETRY_DELAY = Duration.ofMillis(10);
+
     private final Executor pool;
+    private final Scheduler retries;
     private final int limit;
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
     /** Tasks queued or running; the submitter that moves it from 0 schedules the drain. */
@@ -34,9 +44,13 @@ public final class SerialExecutor {
     /** {@link #drain} as a task for the pool, made once instead of at every wake-up. */
     private final Runnable drainTask = this::drain;
 
-    public SerialExecutor(Executor pool, int limit) {
+    /**
+     * @param retries where a drain the pool refused (its queue full) waits to be offered again
+     */
+    public SerialExecutor(Executor pool, int limit, Scheduler retries) {
         this.pool = pool;
         this.limit = limit;
+        this.retries = retries;
     }
 
     /**
@@ -79,10 +93,24 @@ public final class SerialExecutor {
                 drain();
             }
             else {
-                pool.execute(drainTask);
+                schedule();
             }
         }
         return true;
+    }
+
+    /** Hands the drain to the pool; when its queue is full, offers it again after {@link #RETRY_DELAY}. */
+    private void schedule() {
+        try {
+            pool.execute(drainTask);
+        }
+        catch (RejectedExecutionException full) {
+            if (pool instanceof ExecutorService service && service.isShutdown()) {
+                drain(); // shutting down: finish the backlog on this thread, as before
+                return;
+            }
+            retries.schedule(this::schedule, RETRY_DELAY);
+        }
     }
 
     /**
@@ -107,7 +135,7 @@ public final class SerialExecutor {
                     return;
                 }
                 catch (RejectedExecutionException ex) {
-                    ran = 0; // the pool is shutting down: finish the backlog on this thread
+                    ran = 0; // the pool is full or shutting down: go on with the backlog on this thread
                 }
             }
         }

@@ -16,6 +16,8 @@ import static org.awaitility.Awaitility.await;
 
 class SerialExecutorTest {
 
+    private final io.aphelion.server.testing.ManualScheduler scheduler = new io.aphelion.server.testing.ManualScheduler();
+
     /** A pool that runs its tasks only when the test says so, in submission order. */
     static final class StepPool implements java.util.concurrent.Executor {
         final ArrayDeque<Runnable> queued = new ArrayDeque<>();
@@ -35,7 +37,7 @@ class SerialExecutorTest {
     @Test
     void runsTasksOneAtATimeInOrder() throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(4);
-        SerialExecutor serial = new SerialExecutor(pool, 10_000);
+        SerialExecutor serial = new SerialExecutor(pool, 10_000, scheduler);
         List<Integer> seen = java.util.Collections.synchronizedList(new ArrayList<>());
         AtomicInteger running = new AtomicInteger();
         AtomicInteger overlaps = new AtomicInteger();
@@ -59,7 +61,7 @@ class SerialExecutorTest {
     @Test
     void refusesPastItsLimitButAlwaysTakesLifecycleEvents() {
         StepPool pool = new StepPool();
-        SerialExecutor serial = new SerialExecutor(pool, 3);
+        SerialExecutor serial = new SerialExecutor(pool, 3, scheduler);
         assertThat(serial.execute(() -> { })).isTrue();
         assertThat(serial.execute(() -> { })).isTrue();
         assertThat(serial.execute(() -> { })).isTrue();
@@ -74,8 +76,8 @@ class SerialExecutorTest {
     @Test
     void busySessionYieldsThePoolThreadToOthers() {
         StepPool pool = new StepPool();
-        SerialExecutor busy = new SerialExecutor(pool, 10_000);
-        SerialExecutor other = new SerialExecutor(pool, 10_000);
+        SerialExecutor busy = new SerialExecutor(pool, 10_000, scheduler);
+        SerialExecutor other = new SerialExecutor(pool, 10_000, scheduler);
         List<String> order = new ArrayList<>();
         for (int i = 0; i < 100; i++) {
             busy.execute(() -> order.add("busy"));
@@ -87,9 +89,46 @@ class SerialExecutorTest {
     }
 
     @Test
+    void aFullPoolLosesNothingTheDrainIsOfferedAgainUntilThePoolTakesIt() throws Exception {
+        java.util.concurrent.ThreadPoolExecutor pool = new java.util.concurrent.ThreadPoolExecutor(1, 1, 1, TimeUnit.SECONDS,
+                new java.util.concurrent.ArrayBlockingQueue<>(1));
+        try {
+            java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+            pool.execute(() -> awaitQuietly(release)); // the one thread is busy
+            pool.execute(() -> { });                   // and the queue is full
+            SerialExecutor serial = new SerialExecutor(pool, 10, scheduler);
+            List<Integer> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+
+            assertThat(serial.execute(() -> seen.add(1))).as("taken, though the pool refused its drain").isTrue();
+            assertThat(serial.execute(() -> seen.add(2))).isTrue();
+            scheduler.advance(SerialExecutor.RETRY_DELAY);
+            assertThat(seen).as("the pool is still full").isEmpty();
+
+            release.countDown();
+            await().atMost(Duration.ofSeconds(10)).until(() -> pool.getQueue().isEmpty() && pool.getActiveCount() == 0);
+            scheduler.advance(SerialExecutor.RETRY_DELAY);
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> seen.size() == 2);
+            assertThat(seen).containsExactly(1, 2);
+        }
+        finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static void awaitQuietly(java.util.concurrent.CountDownLatch latch) {
+        try {
+            latch.await(30, TimeUnit.SECONDS);
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Test
     void throwingTaskDoesNotStopTheNextOnes() {
         StepPool pool = new StepPool();
-        SerialExecutor serial = new SerialExecutor(pool, 10);
+        SerialExecutor serial = new SerialExecutor(pool, 10, scheduler);
         AtomicInteger ran = new AtomicInteger();
         serial.execute(() -> {
             throw new IllegalStateException("boom");
@@ -102,7 +141,7 @@ class SerialExecutorTest {
     @Test
     void executeHereRunsOnTheCallingThreadWhenNothingIsQueued() {
         StepPool pool = new StepPool();
-        SerialExecutor serial = new SerialExecutor(pool, 10);
+        SerialExecutor serial = new SerialExecutor(pool, 10, scheduler);
         List<String> ran = new ArrayList<>();
 
         assertThat(serial.executeHere(() -> ran.add(Thread.currentThread().getName()))).isTrue();
@@ -114,7 +153,7 @@ class SerialExecutorTest {
     @Test
     void executeHereWaitsItsTurnBehindAQueuedTask() {
         StepPool pool = new StepPool();
-        SerialExecutor serial = new SerialExecutor(pool, 10);
+        SerialExecutor serial = new SerialExecutor(pool, 10, scheduler);
         List<String> ran = new ArrayList<>();
 
         serial.execute(() -> ran.add("event"));
@@ -128,7 +167,7 @@ class SerialExecutorTest {
     @Test
     void executeHereRefusesPastItsLimit() {
         StepPool pool = new StepPool();
-        SerialExecutor serial = new SerialExecutor(pool, 2);
+        SerialExecutor serial = new SerialExecutor(pool, 2, scheduler);
         serial.execute(() -> { });
         serial.execute(() -> { });
 
@@ -138,7 +177,7 @@ class SerialExecutorTest {
     @Test
     void executeHereHandsABacklogToThePoolAfterABatch() {
         StepPool pool = new StepPool();
-        SerialExecutor serial = new SerialExecutor(pool, 1_000);
+        SerialExecutor serial = new SerialExecutor(pool, 1_000, scheduler);
         List<Integer> ran = new ArrayList<>();
         int queuedMeanwhile = SerialExecutor.BATCH + 8;
 

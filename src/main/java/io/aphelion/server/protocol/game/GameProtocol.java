@@ -10,6 +10,7 @@ import io.aphelion.server.session.ClientConnection;
 import io.aphelion.server.session.Session;
 import io.aphelion.server.session.SessionEndReason;
 import io.aphelion.server.session.SessionListener;
+import io.aphelion.server.support.Scheduler;
 import io.aphelion.server.support.SerialExecutor;
 import io.aphelion.wire.CloseCodes;
 
@@ -34,13 +35,16 @@ public final class GameProtocol<C extends MessageLite, S extends MessageLite> im
     private final GameService<C, S> service;
     private final Executor pool;
     private final int maxPendingInbound;
+    /** Where a session's drain waits when the pool's queue is full. */
+    private final Scheduler retries;
     /** Whether messages are handled on the reading thread ({@link GameMessageService#mayBlock()} false). */
     private final boolean onReadingThread;
 
-    public GameProtocol(GameService<C, S> service, Executor pool, int maxPendingInbound) {
+    public GameProtocol(GameService<C, S> service, Executor pool, int maxPendingInbound, Scheduler retries) {
         this.service = service;
         this.pool = pool;
         this.maxPendingInbound = maxPendingInbound;
+        this.retries = retries;
         this.onReadingThread = !service.mayBlock();
     }
 
@@ -73,7 +77,7 @@ public final class GameProtocol<C extends MessageLite, S extends MessageLite> im
 
     @Override
     public void sessionStarted(Session session) {
-        SessionHandle<S> handle = new SessionHandle<>(session, new SerialExecutor(pool, maxPendingInbound));
+        SessionHandle<S> handle = new SessionHandle<>(session, new SerialExecutor(pool, maxPendingInbound, retries));
         session.attachment(handle);
         event(handle, "sessionStarted", () -> service.sessionStarted(handle));
     }
