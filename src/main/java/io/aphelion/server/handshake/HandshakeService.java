@@ -6,8 +6,8 @@ import java.util.Map;
 import java.util.Optional;
 
 import io.aphelion.server.session.ClientConnection;
-import io.aphelion.server.session.Handshake;
-import io.aphelion.server.session.Session;
+import io.aphelion.server.session.InitPacketInterceptor;
+import io.aphelion.server.session.PlayerSession;
 import io.aphelion.server.session.SessionRegistry;
 import io.aphelion.wire.CloseCodes;
 import io.aphelion.wire.InitPacket;
@@ -21,7 +21,7 @@ import io.aphelion.wire.WireFormat;
  *
  * <p>Thread-safe and stateless beyond its immutable tables.
  */
-public final class HandshakeService implements Handshake {
+public final class HandshakeService implements InitPacketInterceptor {
 
     private final SessionRegistry registry;
     private final Map<Integer, ServedProtocol> protocols;
@@ -48,7 +48,7 @@ public final class HandshakeService implements Handshake {
     }
 
     @Override
-    public Session accept(InitPacket init, ClientConnection connection) {
+    public PlayerSession accept(InitPacket init, ClientConnection connection) {
         ServedProtocol served = protocols.get(init.protocol());
         if (served == null) {
             throw new ProtocolViolationException(CloseCodes.INVALID_PROTOCOL, "Protocol " + init.protocol() + " is not served");

@@ -6,7 +6,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 
-import io.aphelion.server.session.Session;
+import io.aphelion.server.session.PlayerSession;
 import io.aphelion.server.session.SessionEndReason;
 import io.aphelion.server.session.SessionRegistry;
 import io.aphelion.wire.WireFormat;
@@ -76,11 +76,11 @@ public class AphelionSessionsEndpoint {
      */
     @DeleteOperation
     public SessionDescriptor close(@Selector long id) {
-        Optional<Session> found = registry.find(id);
+        Optional<PlayerSession> found = registry.find(id);
         if (found.isEmpty()) {
             return null;
         }
-        Session session = found.get();
+        PlayerSession session = found.get();
         SessionDescriptor closed = SessionDescriptor.of(session);
         session.close(SessionEndReason.CLOSED_BY_SERVER, CLOSE_REASON);
         log.info("Session {} closed by an operator", id);
@@ -108,7 +108,7 @@ public class AphelionSessionsEndpoint {
             String remoteAddress, long bufferedBytes, int bufferedMessages,
             Double roundTripTimeMillis) {
 
-        static SessionDescriptor of(Session session) {
+        static SessionDescriptor of(PlayerSession session) {
             return new SessionDescriptor(session.id(), protocolName(session.protocol()), session.version(),
                     session.state().name(), session.connectionCount(), address(session.remoteAddress()),
                     session.bufferedBytes(), session.bufferedMessages(),

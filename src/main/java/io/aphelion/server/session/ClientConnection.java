@@ -63,7 +63,7 @@ public final class ClientConnection implements FrameSink.Source {
     }
 
     private final FrameSink sink;
-    private final Handshake handshake;
+    private final InitPacketInterceptor handshake;
     private final Scheduler scheduler;
     private final TransportSettings settings;
     private final TransportMetrics metrics;
@@ -71,7 +71,7 @@ public final class ClientConnection implements FrameSink.Source {
 
     private final AtomicReference<State> state = new AtomicReference<>(State.AWAITING_INIT);
     /** The session, set once when the init packet is accepted; null before. */
-    private volatile Session session;
+    private volatile PlayerSession session;
     /** The close code sent or received; 0 while not closed. */
     private volatile int closeCode;
     private volatile Cancellable initTimer = Cancellable.NONE;
@@ -107,7 +107,7 @@ public final class ClientConnection implements FrameSink.Source {
      */
     private long rateFullAtNanos = Long.MIN_VALUE;
 
-    public ClientConnection(FrameSink sink, Handshake handshake, Scheduler scheduler, TransportSettings settings,
+    public ClientConnection(FrameSink sink, InitPacketInterceptor handshake, Scheduler scheduler, TransportSettings settings,
             TransportMetrics metrics, AckFlusher ackFlusher) {
         this.sink = sink;
         this.handshake = handshake;
@@ -153,7 +153,7 @@ public final class ClientConnection implements FrameSink.Source {
         catch (Throwable ex) {
             // Whatever a protocol or the game service throws (a NoClassDefFoundError too): logged,
             // and the connection closes through the one path that also detaches it from its session.
-            Session session = this.session;
+            PlayerSession session = this.session;
             log.error("Unexpected failure handling a frame from {} (session {})", remoteAddress(),
                     session == null ? "none yet" : session.id(), ex);
             close(CloseCodes.INTERNAL_ERROR, "Internal error");
@@ -204,7 +204,7 @@ public final class ClientConnection implements FrameSink.Source {
         InitPacket init;
         try {
             init = InitPacket.decode(frame);
-            Session accepted = handshake.accept(init, this);
+            PlayerSession accepted = handshake.accept(init, this);
             metrics.handshake(init.protocol(), 0);
             log.debug("Connection from {} joined session {} (protocol {})", remoteAddress(), accepted.id(), accepted.protocol());
         }
@@ -223,7 +223,7 @@ public final class ClientConnection implements FrameSink.Source {
         onPacket(session, session.listener(), frame);
     }
 
-    private <M> void onPacket(Session session, SessionListener<M> protocol, ByteBuffer frame) {
+    private <M> void onPacket(PlayerSession session, SessionListener<M> protocol, ByteBuffer frame) {
         int ack = Packets.ack(frame);
         ByteBuffer payload = Packets.payload(frame);
         M message = payload.hasRemaining() ? protocol.decode(payload) : null;
@@ -251,7 +251,7 @@ public final class ClientConnection implements FrameSink.Source {
      * @return true when the connection leaves the flusher's queue (ack due, settled, or closed)
      */
     boolean flushAckIfDue(long nowNanos, long delayNanos) {
-        Session session = this.session;
+        PlayerSession session = this.session;
         session.lock.lock();
         try {
             if (!acks.ackPending() || state.get() != State.OPEN) {
@@ -276,7 +276,7 @@ public final class ClientConnection implements FrameSink.Source {
     }
 
     /** Called by the session when the init packet was accepted (under the session's lock). */
-    void attached(Session session, byte[] initReply) {
+    void attached(PlayerSession session, byte[] initReply) {
         this.session = session;
         this.initReply = initReply;
     }
@@ -327,7 +327,7 @@ public final class ClientConnection implements FrameSink.Source {
         keepalive.cancel();
         ackTimeout.cancel();
         metrics.connectionClosed(code);
-        Session session = this.session;
+        PlayerSession session = this.session;
         if (session != null) {
             session.connectionLost(this, code, byClient);
         }
@@ -370,7 +370,7 @@ public final class ClientConnection implements FrameSink.Source {
     }
 
     private void ackTimeoutFired() {
-        Session session = this.session;
+        PlayerSession session = this.session;
         boolean timedOut;
         session.lock.lock();
         try {
@@ -403,7 +403,7 @@ public final class ClientConnection implements FrameSink.Source {
      */
     @Override
     public void pull(FrameSink.Writer out) {
-        Session session = this.session;
+        PlayerSession session = this.session;
         if (session == null) {
             return;
         }
@@ -457,7 +457,7 @@ public final class ClientConnection implements FrameSink.Source {
      * trip stays true. Any thread.
      */
     public void handled() {
-        Session session = this.session;
+        PlayerSession session = this.session;
         if (session == null) {
             return;
         }
@@ -486,7 +486,7 @@ public final class ClientConnection implements FrameSink.Source {
      * instead. (A message pulled for a client that never acks was released when it was pulled: it
      * counts as delivered once handed to the socket.) Under the session's lock, once the connection is gone.
      */
-    ArrayDeque<Outbound> takeUndeliveredLocked(Session session) {
+    ArrayDeque<Outbound> takeUndeliveredLocked(PlayerSession session) {
         ArrayDeque<Outbound> undelivered = new ArrayDeque<>();
         for (Outbound message : acks.drain()) {
             keepIfReliable(session, undelivered, message);
@@ -498,7 +498,7 @@ public final class ClientConnection implements FrameSink.Source {
         return undelivered;
     }
 
-    private static void keepIfReliable(Session session, ArrayDeque<Outbound> kept, Outbound message) {
+    private static void keepIfReliable(PlayerSession session, ArrayDeque<Outbound> kept, Outbound message) {
         if (message.reliable) {
             kept.addLast(message);
         }
@@ -526,7 +526,7 @@ public final class ClientConnection implements FrameSink.Source {
     }
 
     /** The session, or null before the init packet was accepted. */
-    public Session session() {
+    public PlayerSession session() {
         return session;
     }
 

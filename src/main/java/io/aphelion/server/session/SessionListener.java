@@ -5,7 +5,7 @@ import java.nio.ByteBuffer;
 /**
  * What a protocol does with a session: its lifecycle and its messages ({@code M}, decoded from
  * payloads). One per protocol;
- * {@link Session}s call it. Lifecycle calls for one session come in order and exactly once each:
+ * {@link PlayerSession}s call it. Lifecycle calls for one session come in order and exactly once each:
  * started, then any of connection added / connection lost / resumed, then ended.
  *
  * <p>{@link #decode} and {@link #onMessage} are called on the container thread with no lock held.
@@ -23,20 +23,20 @@ public interface SessionListener<M> {
     M decode(ByteBuffer payload);
 
     /** A decoded message arrived on {@code connection}. */
-    void onMessage(Session session, ClientConnection connection, M message);
+    void onMessage(PlayerSession session, ClientConnection connection, M message);
 
-    default void sessionStarted(Session session) {
+    default void sessionStarted(PlayerSession session) {
     }
 
-    default void connectionAdded(Session session, ClientConnection connection) {
+    default void connectionAdded(PlayerSession session, ClientConnection connection) {
     }
 
-    default void connectionLost(Session session, ClientConnection connection, int closeCode) {
+    default void connectionLost(PlayerSession session, ClientConnection connection, int closeCode) {
     }
 
-    default void sessionResumed(Session session, ClientConnection connection) {
+    default void sessionResumed(PlayerSession session, ClientConnection connection) {
     }
 
-    default void sessionEnded(Session session, SessionEndReason reason) {
+    default void sessionEnded(PlayerSession session, SessionEndReason reason) {
     }
 }

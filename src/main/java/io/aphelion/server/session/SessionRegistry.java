@@ -32,8 +32,8 @@ public final class SessionRegistry {
     private final TransportMetrics metrics;
     private final SecureRandom random = new SecureRandom();
     private final AtomicLong ids = new AtomicLong();
-    private final ConcurrentHashMap<SessionToken, Session> byToken = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Long, Session> byId = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<SessionToken, PlayerSession> byToken = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, PlayerSession> byId = new ConcurrentHashMap<>();
     /** Live sessions by protocol id (index 0 counts any other id). */
     private final AtomicInteger[] live = counters();
     /** Live sessions with at least one connection, by protocol id. */
@@ -54,10 +54,10 @@ public final class SessionRegistry {
      * @param token the token from the init packet, or null
      * @throws ProtocolViolationException {@link CloseCodes#SESSION_FULL} when the named session is full
      */
-    public Session attach(int protocol, int version, SessionToken token, SessionListener<?> listener,
+    public PlayerSession attach(int protocol, int version, SessionToken token, SessionListener<?> listener,
             ClientConnection connection) {
         if (token != null) {
-            Session existing = byToken.get(token);
+            PlayerSession existing = byToken.get(token);
             if (existing != null && existing.protocol() == protocol) {
                 switch (existing.attach(connection, false)) {
                     case FULL -> throw new ProtocolViolationException(CloseCodes.SESSION_FULL,
@@ -69,9 +69,9 @@ public final class SessionRegistry {
                 }
             }
         }
-        Session created;
+        PlayerSession created;
         do {
-            created = new Session(ids.incrementAndGet(), SessionToken.random(random), protocol, version, listener,
+            created = new PlayerSession(ids.incrementAndGet(), SessionToken.random(random), protocol, version, listener,
                     scheduler, settings, metrics, book);
         }
         while (byToken.putIfAbsent(created.token(), created) != null);
@@ -93,15 +93,15 @@ public final class SessionRegistry {
     /** What sessions tell the registry of their state changes (under their own lock). */
     final class Book {
 
-        void connected(Session session) {
+        void connected(PlayerSession session) {
             counter(connected, session.protocol()).incrementAndGet();
         }
 
-        void detached(Session session) {
+        void detached(PlayerSession session) {
             counter(connected, session.protocol()).decrementAndGet();
         }
 
-        void ended(Session session) {
+        void ended(PlayerSession session) {
             if (byToken.remove(session.token(), session)) {
                 byId.remove(session.id());
                 counter(live, session.protocol()).decrementAndGet();
@@ -110,7 +110,7 @@ public final class SessionRegistry {
     }
 
     /** A live session by id. */
-    public Optional<Session> find(long id) {
+    public Optional<PlayerSession> find(long id) {
         return Optional.ofNullable(byId.get(id));
     }
 
@@ -130,9 +130,9 @@ public final class SessionRegistry {
     }
 
     /** Calls {@code action} for every live session of a protocol (a weakly consistent view). */
-    public void forEach(int protocol, Consumer<Session> action) {
-        for (Session session : byId.values()) {
-            if (session.protocol() == protocol && session.state() != Session.State.ENDED) {
+    public void forEach(int protocol, Consumer<PlayerSession> action) {
+        for (PlayerSession session : byId.values()) {
+            if (session.protocol() == protocol && session.state() != PlayerSession.State.ENDED) {
                 action.accept(session);
             }
         }
@@ -140,22 +140,22 @@ public final class SessionRegistry {
 
     /** Open connections across all sessions (walks every session: for scrapes, not hot paths). */
     public int openConnections() {
-        return (int) sum(Session::connectionCount);
+        return (int) sum(PlayerSession::connectionCount);
     }
 
     /** Messages held unsent or unacked across all sessions (walks every session). */
     public long bufferedMessages() {
-        return sum(Session::bufferedMessages);
+        return sum(PlayerSession::bufferedMessages);
     }
 
     /** Payload bytes held unsent or unacked across all sessions (walks every session). */
     public long bufferedBytes() {
-        return sum(Session::bufferedBytes);
+        return sum(PlayerSession::bufferedBytes);
     }
 
-    private long sum(ToLongFunction<Session> value) {
+    private long sum(ToLongFunction<PlayerSession> value) {
         long total = 0;
-        for (Session session : byId.values()) {
+        for (PlayerSession session : byId.values()) {
             total += value.applyAsLong(session);
         }
         return total;
@@ -163,8 +163,8 @@ public final class SessionRegistry {
 
     /** Ends every session with this reason (shutdown); returns how many were ended. */
     public int closeAll(SessionEndReason reason, String description) {
-        List<Session> sessions = new ArrayList<>(byId.values());
-        for (Session session : sessions) {
+        List<PlayerSession> sessions = new ArrayList<>(byId.values());
+        for (PlayerSession session : sessions) {
             session.close(reason, description);
         }
         return sessions.size();

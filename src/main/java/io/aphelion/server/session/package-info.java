@@ -1,7 +1,7 @@
 /**
  * Player sessions, their connections, and delivery.
  *
- * <p>A {@link io.aphelion.server.session.Session} holds 1..max-connections
+ * <p>A {@link io.aphelion.server.session.PlayerSession} holds 1..max-connections
  * {@link io.aphelion.server.session.ClientConnection}s of one protocol and outlives its last one by the
  * expiry. It routes each outgoing message to the connection with the fewest unacked packets,
  * re-sends reliable messages when a connection is lost, and bounds its send buffer. The

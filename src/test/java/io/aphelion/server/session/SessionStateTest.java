@@ -48,32 +48,32 @@ class SessionStateTest {
         }
 
         @Override
-        public void onMessage(Session session, ClientConnection connection, String message) {
+        public void onMessage(PlayerSession session, ClientConnection connection, String message) {
             messages.add(message);
         }
 
         @Override
-        public void sessionStarted(Session session) {
+        public void sessionStarted(PlayerSession session) {
             events.add("started");
         }
 
         @Override
-        public void connectionAdded(Session session, ClientConnection connection) {
+        public void connectionAdded(PlayerSession session, ClientConnection connection) {
             events.add("added");
         }
 
         @Override
-        public void connectionLost(Session session, ClientConnection connection, int closeCode) {
+        public void connectionLost(PlayerSession session, ClientConnection connection, int closeCode) {
             events.add("lost " + closeCode);
         }
 
         @Override
-        public void sessionResumed(Session session, ClientConnection connection) {
+        public void sessionResumed(PlayerSession session, ClientConnection connection) {
             events.add("resumed");
         }
 
         @Override
-        public void sessionEnded(Session session, SessionEndReason reason) {
+        public void sessionEnded(PlayerSession session, SessionEndReason reason) {
             events.add("ended " + reason);
         }
     };
@@ -166,7 +166,7 @@ class SessionStateTest {
 
         assertThat(sink.closeCode()).isEqualTo(CloseCodes.RATE_LIMITED);
         assertThat(messages).containsExactly("m0", "m1", "m2", "m3", "m4");
-        assertThat(connection.session().state()).isEqualTo(Session.State.DETACHED);
+        assertThat(connection.session().state()).isEqualTo(PlayerSession.State.DETACHED);
     }
 
     @Test
@@ -240,13 +240,13 @@ class SessionStateTest {
     void sessionExpiresAtExpiryAfterItsLastConnectionNotBefore() {
         FakeSink sink = new FakeSink();
         ClientConnection connection = connect(sink, null);
-        Session session = connection.session();
+        PlayerSession session = connection.session();
         connection.onClosed(1006);
         scheduler.advance(Duration.ofSeconds(30).minus(MS));
-        assertThat(session.state()).isEqualTo(Session.State.DETACHED);
+        assertThat(session.state()).isEqualTo(PlayerSession.State.DETACHED);
         assertThat(registry.liveSessions(WireFormat.PROTOCOL_GAME)).isEqualTo(1);
         scheduler.advance(MS);
-        assertThat(session.state()).isEqualTo(Session.State.ENDED);
+        assertThat(session.state()).isEqualTo(PlayerSession.State.ENDED);
         assertThat(registry.liveSessions(WireFormat.PROTOCOL_GAME)).isZero();
         assertThat(events).containsExactly("started", "added", "lost 1006", "ended EXPIRED");
     }
@@ -263,7 +263,7 @@ class SessionStateTest {
         assertThat(token(second)).isEqualTo(token);
         assertThat(resumed.session()).isSameAs(connection.session());
         scheduler.advance(Duration.ofSeconds(31));
-        assertThat(resumed.session().state()).isEqualTo(Session.State.LIVE);
+        assertThat(resumed.session().state()).isEqualTo(PlayerSession.State.LIVE);
         assertThat(events).containsExactly("started", "added", "lost 1006", "resumed", "added");
     }
 
@@ -332,7 +332,7 @@ class SessionStateTest {
     }
 
     /** Sends a message and has whichever connection got it ack it at once, as a live client does. */
-    private static void sendAndAck(Session session, String message, ClientConnection first, FakeSink a, ClientConnection second,
+    private static void sendAndAck(PlayerSession session, String message, ClientConnection first, FakeSink a, ClientConnection second,
             FakeSink b) {
         int beforeA = payloads(a).size();
         int beforeB = payloads(b).size();
@@ -351,7 +351,7 @@ class SessionStateTest {
         ClientConnection first = connect(a, null);
         FakeSink b = new FakeSink();
         ClientConnection second = connect(b, token(a));
-        Session session = first.session();
+        PlayerSession session = first.session();
         for (int i = 0; i < 8; i++) {
             sendAndAck(session, "m" + i, first, a, second, b);
         }
@@ -365,7 +365,7 @@ class SessionStateTest {
         ClientConnection first = connect(a, null);
         FakeSink b = new FakeSink();
         ClientConnection second = connect(b, token(a));
-        Session session = first.session();
+        PlayerSession session = first.session();
         sendAndAck(session, "warm1", first, a, second, b);
         sendAndAck(session, "warm2", first, a, second, b);
         int warmOnB = payloads(b).size();
@@ -388,7 +388,7 @@ class SessionStateTest {
         ClientConnection first = connect(a, null);
         FakeSink b = new FakeSink();
         ClientConnection second = connect(b, token(a));
-        Session session = first.session();
+        PlayerSession session = first.session();
         // Make both connections "acking" clients.
         session.send("warm-a".getBytes(), Delivery.RELIABLE);
         session.send("warm-b".getBytes(), Delivery.RELIABLE);
@@ -419,7 +419,7 @@ class SessionStateTest {
     void reliableMessagesWaitForTheConnectionThatResumes() {
         FakeSink a = new FakeSink();
         ClientConnection connection = connect(a, null);
-        Session session = connection.session();
+        PlayerSession session = connection.session();
         session.send("warm".getBytes(), Delivery.RELIABLE);
         packet(connection, 1, "");
         a.stall();
@@ -436,7 +436,7 @@ class SessionStateTest {
     void anOwedAckIsNeverLostWithTheVolatileAnswersItWouldHaveRiddenOn() {
         FakeSink sink = new FakeSink();
         ClientConnection connection = ackingConnection(sink);
-        Session session = connection.session();
+        PlayerSession session = connection.session();
         sink.stall(); // a client that floods and does not read: answers pile up, most are dropped
         int dropped = 0;
         for (int i = 0; i < 300; i++) {
@@ -462,14 +462,14 @@ class SessionStateTest {
         FakeSink sink = new FakeSink();
         ClientConnection connection = ackingConnection(sink);
         sink.stall();
-        Session session = connection.session();
+        PlayerSession session = connection.session();
         int accepted = 0;
         for (int i = 0; i < 20; i++) {
             accepted += session.send(("v" + i).getBytes(), Delivery.VOLATILE) ? 1 : 0;
         }
         assertThat(accepted).isEqualTo(10);
         assertThat(session.bufferedMessages()).isEqualTo(10);
-        assertThat(session.state()).isEqualTo(Session.State.LIVE);
+        assertThat(session.state()).isEqualTo(PlayerSession.State.LIVE);
     }
 
     @Test
@@ -477,12 +477,12 @@ class SessionStateTest {
         FakeSink sink = new FakeSink();
         ClientConnection connection = ackingConnection(sink);
         sink.stall();
-        Session session = connection.session();
+        PlayerSession session = connection.session();
         for (int i = 0; i < 10; i++) {
             session.send(("v" + i).getBytes(), Delivery.VOLATILE);
         }
         assertThat(session.send("r".getBytes(), Delivery.RELIABLE)).isTrue();
-        assertThat(session.state()).isEqualTo(Session.State.LIVE);
+        assertThat(session.state()).isEqualTo(PlayerSession.State.LIVE);
         assertThat(session.bufferedMessages()).isLessThanOrEqualTo(10);
     }
 
@@ -491,14 +491,14 @@ class SessionStateTest {
         FakeSink sink = new FakeSink();
         ClientConnection connection = ackingConnection(sink);
         sink.stall();
-        Session session = connection.session();
+        PlayerSession session = connection.session();
         boolean last = true;
         for (int i = 0; i < 11; i++) {
             last = session.send(("r" + i).getBytes(), Delivery.RELIABLE);
         }
         assertThat(last).isFalse();
         assertThat(sink.closeCode()).isEqualTo(CloseCodes.SEND_BUFFER_OVERFLOW);
-        assertThat(session.state()).isEqualTo(Session.State.ENDED);
+        assertThat(session.state()).isEqualTo(PlayerSession.State.ENDED);
         assertThat(session.endReason()).isEqualTo(SessionEndReason.SEND_BUFFER_OVERFLOW);
         assertThat(events).endsWith("ended SEND_BUFFER_OVERFLOW");
         assertThat(registry.liveSessions()).isZero();
@@ -509,7 +509,7 @@ class SessionStateTest {
         FakeSink sink = new FakeSink();
         ClientConnection connection = ackingConnection(sink);
         sink.stall();
-        Session session = connection.session();
+        PlayerSession session = connection.session();
         assertThat(session.send(new byte[600], Delivery.VOLATILE)).isTrue();
         assertThat(session.send(new byte[600], Delivery.VOLATILE)).isFalse();
         assertThat(session.bufferedBytes()).isEqualTo(600);
@@ -519,7 +519,7 @@ class SessionStateTest {
     void unackedPacketPastTheAckTimeoutClosesWith4102AtThatMomentWhateverThePingInterval() {
         FakeSink sink = new FakeSink();
         ClientConnection connection = ackingConnection(sink);
-        Session session = connection.session();
+        PlayerSession session = connection.session();
         scheduler.advance(Duration.ofSeconds(5));
         session.send("never acked".getBytes(), Delivery.RELIABLE);
         // The ping at 20 s (15 s after the send) is answered: liveness is not the question.
@@ -535,7 +535,7 @@ class SessionStateTest {
     void ackTimeoutFollowsTheOldestUnackedPacketAsAcksArrive() {
         FakeSink sink = new FakeSink();
         ClientConnection connection = ackingConnection(sink);
-        Session session = connection.session();
+        PlayerSession session = connection.session();
         session.send("first".getBytes(), Delivery.RELIABLE);
         scheduler.advance(Duration.ofSeconds(10));
         session.send("second".getBytes(), Delivery.RELIABLE);
@@ -552,7 +552,7 @@ class SessionStateTest {
     void clientThatNeverAcksIsNotCutOffForAcks() {
         FakeSink sink = new FakeSink();
         ClientConnection connection = connect(sink, null);
-        Session session = connection.session();
+        PlayerSession session = connection.session();
         for (int i = 0; i < 50; i++) {
             session.send(("m" + i).getBytes(), Delivery.RELIABLE);
             packet(connection, 0, "c" + i);
@@ -569,7 +569,7 @@ class SessionStateTest {
     void secondConnectionDroppedBeforeItsFirstAckLosesNothingOfAnAckingSession() {
         FakeSink a = new FakeSink();
         ClientConnection first = ackingConnection(a);
-        Session session = first.session();
+        PlayerSession session = first.session();
         FakeSink b = new FakeSink();
         ClientConnection second = connect(b, token(a));
         a.stall(); // a's messages wait unacked: the rest is routed to b, which never acks
@@ -590,7 +590,7 @@ class SessionStateTest {
     void connectionDroppedBeforeAnyAckOfTheSessionHasItsMessagesReplayedOnResume() {
         FakeSink a = new FakeSink();
         ClientConnection connection = connect(a, null);
-        Session session = connection.session();
+        PlayerSession session = connection.session();
         session.send("one".getBytes(), Delivery.RELIABLE);
         session.send("two".getBytes(), Delivery.RELIABLE);
         scheduler.advance(Duration.ofSeconds(9));
@@ -606,7 +606,7 @@ class SessionStateTest {
     void sessionThatNeverAcksWithinTheGraceIsServedAsNonAcking() {
         FakeSink a = new FakeSink();
         ClientConnection connection = connect(a, null);
-        Session session = connection.session();
+        PlayerSession session = connection.session();
         session.send("one".getBytes(), Delivery.RELIABLE);
         scheduler.advance(Duration.ofSeconds(10).minus(MS));
         assertThat(session.bufferedMessages()).as("kept during the grace").isEqualTo(1);
@@ -629,12 +629,12 @@ class SessionStateTest {
     void unackedPacketsThatWouldOverflowBeforeTheFirstAckMakeTheSessionNonAcking() {
         FakeSink sink = new FakeSink();
         ClientConnection connection = connect(sink, null);
-        Session session = connection.session();
+        PlayerSession session = connection.session();
         // Buffer of 10 messages; writes complete, nothing is acked.
         for (int i = 0; i < 25; i++) {
             assertThat(session.send(("r" + i).getBytes(), Delivery.RELIABLE)).as("send %d", i).isTrue();
         }
-        assertThat(session.state()).isEqualTo(Session.State.LIVE);
+        assertThat(session.state()).isEqualTo(PlayerSession.State.LIVE);
         assertThat(sink.closeCode()).isZero();
         assertThat(payloads(sink)).hasSize(25);
         assertThat(session.bufferedMessages()).isZero();
@@ -644,7 +644,7 @@ class SessionStateTest {
     void ackOnAnyConnectionMakesTheWholeSessionAcking() {
         FakeSink a = new FakeSink();
         ClientConnection first = connect(a, null);
-        Session session = first.session();
+        PlayerSession session = first.session();
         FakeSink b = new FakeSink();
         ClientConnection second = connect(b, token(a));
         session.send("warm".getBytes(), Delivery.RELIABLE);
@@ -661,12 +661,12 @@ class SessionStateTest {
     void clientClosingTheLastConnectionWith1000EndsTheSessionAtOnce() {
         FakeSink sink = new FakeSink();
         ClientConnection connection = connect(sink, null);
-        Session session = connection.session();
+        PlayerSession session = connection.session();
         SessionToken token = token(sink);
 
         connection.onClosed(CloseCodes.NORMAL);
 
-        assertThat(session.state()).isEqualTo(Session.State.ENDED);
+        assertThat(session.state()).isEqualTo(PlayerSession.State.ENDED);
         assertThat(session.endReason()).isEqualTo(SessionEndReason.CLOSED_BY_CLIENT);
         assertThat(events).containsExactly("started", "added", "lost 1000", "ended CLOSED_BY_CLIENT");
         assertThat(registry.liveSessions()).isZero();
@@ -684,7 +684,7 @@ class SessionStateTest {
 
         first.onClosed(CloseCodes.NORMAL);
 
-        assertThat(first.session().state()).isEqualTo(Session.State.LIVE);
+        assertThat(first.session().state()).isEqualTo(PlayerSession.State.LIVE);
     }
 
     @Test
@@ -693,7 +693,7 @@ class SessionStateTest {
             FakeSink sink = new FakeSink();
             ClientConnection connection = connect(sink, null);
             connection.onClosed(code);
-            assertThat(connection.session().state()).as("after %d", code).isEqualTo(Session.State.DETACHED);
+            assertThat(connection.session().state()).as("after %d", code).isEqualTo(PlayerSession.State.DETACHED);
         }
     }
 
@@ -705,7 +705,7 @@ class SessionStateTest {
         connection.close(CloseCodes.NORMAL, "server says so");
         connection.onClosed(CloseCodes.NORMAL); // the client's echo
 
-        assertThat(connection.session().state()).isEqualTo(Session.State.DETACHED);
+        assertThat(connection.session().state()).isEqualTo(PlayerSession.State.DETACHED);
     }
 
     @Test
@@ -728,17 +728,17 @@ class SessionStateTest {
             }
 
             @Override
-            public void onMessage(Session session, ClientConnection connection, String message) {
+            public void onMessage(PlayerSession session, ClientConnection connection, String message) {
                 throw new NoClassDefFoundError("io/example/Missing");
             }
 
             @Override
-            public void sessionStarted(Session session) {
+            public void sessionStarted(PlayerSession session) {
                 throw new NoClassDefFoundError("io/example/Missing");
             }
 
             @Override
-            public void connectionLost(Session session, ClientConnection connection, int closeCode) {
+            public void connectionLost(PlayerSession session, ClientConnection connection, int closeCode) {
                 throw new IllegalStateException("no handle");
             }
         };
@@ -751,10 +751,10 @@ class SessionStateTest {
         packet(connection, 0, "boom");
 
         assertThat(sink.closeCode()).isEqualTo(CloseCodes.INTERNAL_ERROR);
-        Session session = connection.session();
-        assertThat(session.state()).isEqualTo(Session.State.DETACHED);
+        PlayerSession session = connection.session();
+        assertThat(session.state()).isEqualTo(PlayerSession.State.DETACHED);
         scheduler.advance(Duration.ofSeconds(30));
-        assertThat(session.state()).isEqualTo(Session.State.ENDED);
+        assertThat(session.state()).isEqualTo(PlayerSession.State.ENDED);
         assertThat(registry.liveSessions()).isZero();
         assertThat(registry.connectedSessions(WireFormat.PROTOCOL_GAME)).isZero();
     }
@@ -773,10 +773,10 @@ class SessionStateTest {
     void closeIfDetachedEndsOnlyASessionWithNoConnection() {
         FakeSink sink = new FakeSink();
         ClientConnection connection = connect(sink, null);
-        Session session = connection.session();
+        PlayerSession session = connection.session();
 
         assertThat(session.closeIfDetached(SessionEndReason.CLOSED_BY_SERVER)).as("live: left alone").isFalse();
-        assertThat(session.state()).isEqualTo(Session.State.LIVE);
+        assertThat(session.state()).isEqualTo(PlayerSession.State.LIVE);
         assertThat(sink.closeCode()).isZero();
 
         connection.onClosed(CloseCodes.ABNORMAL);
@@ -790,7 +790,7 @@ class SessionStateTest {
     void anAckArrivingAfterTheSessionEndedIsIgnoredNotAProtocolError() {
         FakeSink sink = new FakeSink();
         ClientConnection connection = ackingConnection(sink);
-        Session session = connection.session();
+        PlayerSession session = connection.session();
         session.send("m".getBytes(), Delivery.RELIABLE);
         session.close(SessionEndReason.CLOSED_BY_SERVER, "bye");
         assertThat(sink.closeCode()).isEqualTo(CloseCodes.NORMAL);

@@ -27,7 +27,7 @@ import io.aphelion.server.protocol.ping.PingProtocol;
 import io.aphelion.server.session.AckFlusher;
 import io.aphelion.server.session.ClientConnection;
 import io.aphelion.server.session.Delivery;
-import io.aphelion.server.session.Session;
+import io.aphelion.server.session.PlayerSession;
 import io.aphelion.server.session.SessionListener;
 import io.aphelion.server.session.SessionRegistry;
 import io.aphelion.server.session.TransportSettings;
@@ -94,7 +94,7 @@ class JettyWebSocketTest {
         }
 
         @Override
-        public void onMessage(Session session, ClientConnection connection, String message) {
+        public void onMessage(PlayerSession session, ClientConnection connection, String message) {
             game.onMessage(session, connection, message);
         }
     };
@@ -122,7 +122,7 @@ class JettyWebSocketTest {
     /** The test protocol's message handler. */
     @FunctionalInterface
     private interface GameHandler {
-        void onMessage(Session session, ClientConnection connection, String message);
+        void onMessage(PlayerSession session, ClientConnection connection, String message);
     }
 
     @AfterEach
@@ -525,7 +525,7 @@ class JettyWebSocketTest {
         assertThat(endPoint.isOpen()).as("dropped at the send-time limit").isFalse();
         assertThat(connection.closeCode()).isEqualTo(CloseCodes.ABNORMAL);
         assertThat(connection.session().state()).as("resumable, as after any drop")
-                .isEqualTo(io.aphelion.server.session.Session.State.DETACHED);
+                .isEqualTo(io.aphelion.server.session.PlayerSession.State.DETACHED);
         assertThat(connection.session().bufferedMessages()).as("the unacked message waits for the resume").isEqualTo(1);
     }
 
@@ -644,7 +644,7 @@ class JettyWebSocketTest {
 
         assertThat(connection.closeCode()).as("the drop is 1006, not the 1001 of a close of ours").isEqualTo(CloseCodes.ABNORMAL);
         assertThat(endPoint.isOpen()).isFalse();
-        assertThat(connection.session().state()).isEqualTo(io.aphelion.server.session.Session.State.DETACHED);
+        assertThat(connection.session().state()).isEqualTo(io.aphelion.server.session.PlayerSession.State.DETACHED);
     }
 
     // ---- Buffers

@@ -23,7 +23,7 @@ class ClientArtifactTest {
     void noServerLibraryIsOnTheClientsClasspath() {
         for (String name : new String[] { "org.springframework.context.ApplicationContext",
                 "org.eclipse.jetty.server.Server", "com.google.protobuf.MessageLite",
-                "io.aphelion.server.session.Session" }) {
+                "io.aphelion.server.session.PlayerSession" }) {
             assertThatThrownBy(() -> Class.forName(name)).as(name).isInstanceOf(ClassNotFoundException.class);
         }
     }

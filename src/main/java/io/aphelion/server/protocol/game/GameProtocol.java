@@ -7,7 +7,7 @@ import com.google.protobuf.MessageLite;
 
 import io.aphelion.server.protocol.Payloads;
 import io.aphelion.server.session.ClientConnection;
-import io.aphelion.server.session.Session;
+import io.aphelion.server.session.PlayerSession;
 import io.aphelion.server.session.SessionEndReason;
 import io.aphelion.server.session.SessionListener;
 import io.aphelion.server.support.Scheduler;
@@ -54,7 +54,7 @@ public final class GameProtocol<C extends MessageLite, S extends MessageLite> im
     }
 
     @Override
-    public void onMessage(Session session, ClientConnection connection, C message) {
+    public void onMessage(PlayerSession session, ClientConnection connection, C message) {
         SessionHandle<S> handle = handle(session);
         Runnable call = () -> {
             try {
@@ -76,38 +76,38 @@ public final class GameProtocol<C extends MessageLite, S extends MessageLite> im
     }
 
     @Override
-    public void sessionStarted(Session session) {
+    public void sessionStarted(PlayerSession session) {
         SessionHandle<S> handle = new SessionHandle<>(session, new SerialExecutor(pool, maxPendingInbound, retries));
         session.attachment(handle);
         event(handle, "sessionStarted", () -> service.sessionStarted(handle));
     }
 
     @Override
-    public void connectionAdded(Session session, ClientConnection connection) {
+    public void connectionAdded(PlayerSession session, ClientConnection connection) {
         SessionHandle<S> handle = handle(session);
         event(handle, "connectionAdded", () -> service.connectionAdded(handle));
     }
 
     @Override
-    public void connectionLost(Session session, ClientConnection connection, int closeCode) {
+    public void connectionLost(PlayerSession session, ClientConnection connection, int closeCode) {
         SessionHandle<S> handle = handle(session);
         event(handle, "connectionLost", () -> service.connectionLost(handle, closeCode));
     }
 
     @Override
-    public void sessionResumed(Session session, ClientConnection connection) {
+    public void sessionResumed(PlayerSession session, ClientConnection connection) {
         SessionHandle<S> handle = handle(session);
         event(handle, "sessionResumed", () -> service.sessionResumed(handle));
     }
 
     @Override
-    public void sessionEnded(Session session, SessionEndReason reason) {
+    public void sessionEnded(PlayerSession session, SessionEndReason reason) {
         SessionHandle<S> handle = handle(session);
         event(handle, "sessionEnded", () -> service.sessionEnded(handle, reason));
     }
 
     @SuppressWarnings("unchecked")
-    private SessionHandle<S> handle(Session session) {
+    private SessionHandle<S> handle(PlayerSession session) {
         return (SessionHandle<S>) session.attachment();
     }
 

@@ -7,7 +7,7 @@ import java.util.function.Predicate;
 import com.google.protobuf.MessageLite;
 
 import io.aphelion.server.session.Delivery;
-import io.aphelion.server.session.Session;
+import io.aphelion.server.session.PlayerSession;
 import io.aphelion.server.session.SessionRegistry;
 import io.aphelion.wire.WireFormat;
 
@@ -43,7 +43,7 @@ public final class GameSessions {
      */
     public int broadcast(MessageLite message, Predicate<GameSession<?>> filter, Delivery delivery) {
         byte[] payload = message.toByteArray();
-        Session.requirePayload(payload);
+        PlayerSession.requirePayload(payload);
         int[] sent = { 0 };
         registry.forEach(WireFormat.PROTOCOL_GAME, session -> {
             GameSession<?> handle = (GameSession<?>) session.attachment();

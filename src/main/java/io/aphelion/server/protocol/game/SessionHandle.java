@@ -7,7 +7,7 @@ import java.util.Optional;
 import com.google.protobuf.MessageLite;
 
 import io.aphelion.server.session.Delivery;
-import io.aphelion.server.session.Session;
+import io.aphelion.server.session.PlayerSession;
 import io.aphelion.server.session.SessionEndReason;
 import io.aphelion.server.support.SerialExecutor;
 
@@ -17,11 +17,11 @@ import io.aphelion.server.support.SerialExecutor;
  */
 final class SessionHandle<S extends MessageLite> implements GameSession<S> {
 
-    private final Session session;
+    private final PlayerSession session;
     final SerialExecutor executor;
     private volatile Object attachment;
 
-    SessionHandle(Session session, SerialExecutor executor) {
+    SessionHandle(PlayerSession session, SerialExecutor executor) {
         this.session = session;
         this.executor = executor;
     }
@@ -53,7 +53,7 @@ final class SessionHandle<S extends MessageLite> implements GameSession<S> {
 
     @Override
     public boolean isOpen() {
-        return session.state() != Session.State.ENDED;
+        return session.state() != PlayerSession.State.ENDED;
     }
 
     @Override

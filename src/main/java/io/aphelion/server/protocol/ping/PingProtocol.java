@@ -7,7 +7,7 @@ import io.aphelion.proto.ping.S2C;
 import io.aphelion.server.protocol.Payloads;
 import io.aphelion.server.session.ClientConnection;
 import io.aphelion.server.session.Delivery;
-import io.aphelion.server.session.Session;
+import io.aphelion.server.session.PlayerSession;
 import io.aphelion.server.session.SessionListener;
 import io.aphelion.server.session.SessionRegistry;
 import io.aphelion.server.support.Scheduler;
@@ -37,7 +37,7 @@ public final class PingProtocol implements SessionListener<C2S> {
     }
 
     @Override
-    public void onMessage(Session session, ClientConnection connection, C2S ping) {
+    public void onMessage(PlayerSession session, ClientConnection connection, C2S ping) {
         S2C answer = S2C.newBuilder()
                 .setClientTime(ping.getClientTime())
                 .setServerTime(scheduler.nanoTime())

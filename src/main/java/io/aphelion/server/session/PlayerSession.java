@@ -46,9 +46,9 @@ import org.slf4j.LoggerFactory;
  * connections. Listener lifecycle calls are made with the lock held, so they arrive in order and
  * exactly once; listeners only hand them off. Sockets are closed after the lock is released.
  */
-public final class Session {
+public final class PlayerSession {
 
-    private static final Logger log = LoggerFactory.getLogger(Session.class);
+    private static final Logger log = LoggerFactory.getLogger(PlayerSession.class);
 
     /** Where a session is in its life. */
     public enum State {
@@ -109,7 +109,7 @@ public final class Session {
     /** The protocol's own per-session state (for the game: its handle and executor). */
     private volatile Object attachment;
 
-    Session(long id, SessionToken token, int protocol, int version, SessionListener<?> listener, Scheduler scheduler,
+    PlayerSession(long id, SessionToken token, int protocol, int version, SessionListener<?> listener, Scheduler scheduler,
             TransportSettings settings, TransportMetrics metrics, SessionRegistry.Book book) {
         this.id = id;
         this.token = token;
