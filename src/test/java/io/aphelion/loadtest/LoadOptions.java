@@ -26,7 +26,10 @@ final class LoadOptions {
               --threads N               client event-loop threads (default: cores)
               --source-addresses N      spread connects over 127.0.1.1..N (loopback targets only; 0: OS default) (default 8)
               --metrics URL             server base URL for Actuator heap (e.g. http://127.0.0.1:8080); none: skip
-              --server-pid PID          server process for jcmd GC.run before each heap reading
+              --server-pid PID          server process for jcmd GC.run before each heap reading, and for its cpu time
+              --memory heap|rss         memory per session: heap (Actuator at --metrics) or the resident set of
+                                        --server-pid (/proc/PID/status; for servers that are not JVMs; with
+                                        --metrics, GET <metrics>/gc first: the uWebSockets.js peer's GC) (default heap)
               --quiet                   no progress lines
             """;
 
@@ -45,6 +48,8 @@ final class LoadOptions {
     int sourceAddresses = 8;
     String metrics;
     long serverPid;
+    /** Memory per session from the server's resident set rather than its heap ({@link ResidentMemory}). */
+    boolean rss;
     boolean quiet;
     /** Label in progress and result lines. */
     String label = "load";
@@ -67,12 +72,20 @@ final class LoadOptions {
                 case "--source-addresses" -> options.sourceAddresses = Integer.parseInt(value);
                 case "--metrics" -> options.metrics = value;
                 case "--server-pid" -> options.serverPid = Long.parseLong(value);
+                case "--memory" -> options.rss = switch (value) {
+                    case "heap" -> false;
+                    case "rss" -> true;
+                    default -> throw new IllegalArgumentException("--memory must be heap or rss");
+                };
                 case "--label" -> options.label = value;
                 default -> throw new IllegalArgumentException("Unknown option " + name);
             }
         });
         if (options.protocol != 1 && options.protocol != 2) {
             throw new IllegalArgumentException("--protocol must be 1 or 2");
+        }
+        if (options.rss && options.serverPid <= 0) {
+            throw new IllegalArgumentException("--memory rss needs --server-pid");
         }
         return options;
     }

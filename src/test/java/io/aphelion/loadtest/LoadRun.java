@@ -29,7 +29,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 
 /**
  * One load run against one server: connect {@code sessions} (paced by the ramp and the connect
- * concurrency), read the heap per session when asked, send for warmup + duration, report, close.
+ * concurrency), read the memory (heap or RSS) per session when asked, send for warmup + duration, report, close.
  * Prints a progress line each second unless quiet.
  */
 final class LoadRun {
@@ -37,8 +37,8 @@ final class LoadRun {
     /** What a run measured. Rates are per second; latencies in milliseconds. */
     record Result(String label, int sessions, int opened, double handshakesPerSecond,
             double lastThirdHandshakesPerSecond, double handshakeP50, double handshakeP99, double roundTripsPerSecond, double rttP50, double rttP99, double rttP999,
-            double ackP50, double ackP99, double ackP999, long heapBytesPerSession, double cpuMicrosPerHandshake,
-            double cpuMicrosPerRoundTrip, Map<String, Long> closeCodes, Map<String, Long> errors) {
+            double ackP50, double ackP99, double ackP999, long heapBytesPerSession, long rssBytesPerSession,
+            double cpuMicrosPerHandshake, double cpuMicrosPerRoundTrip, Map<String, Long> closeCodes, Map<String, Long> errors) {
 
         String report() {
             StringBuilder out = new StringBuilder();
@@ -57,6 +57,10 @@ final class LoadRun {
             if (heapBytesPerSession >= 0) {
                 out.append(String.format("[%s] server heap per session=%d bytes (%.1f KiB)%n", label, heapBytesPerSession,
                         heapBytesPerSession / 1024.0));
+            }
+            if (rssBytesPerSession >= 0) {
+                out.append(String.format("[%s] server RSS per session=%d bytes (%.1f KiB; resident set, not heap)%n", label,
+                        rssBytesPerSession, rssBytesPerSession / 1024.0));
             }
             out.append(String.format("[%s] closes by code=%s errors=%s%n", label, closeCodes, errors));
             return out.toString();
@@ -88,8 +92,10 @@ final class LoadRun {
     }
 
     private Result run(EventLoopGroup group, ScheduledExecutorService progress) throws Exception {
-        ServerProbe probe = options.metrics == null ? null : new ServerProbe(options.metrics, options.serverPid);
-        long heapBefore = probe == null ? -1 : probe.heapAfterGc();
+        MemoryProbe memory = options.rss ? new ResidentMemory(options.serverPid, options.metrics)
+                : options.metrics == null ? null : new ServerProbe(options.metrics, options.serverPid);
+        String memoryKind = options.rss ? "RSS" : "heap";
+        long memoryBefore = memory == null ? -1 : memory.bytesAfterGc();
 
         // Connect phase.
         stats.burst = options.sessions;
@@ -108,12 +114,12 @@ final class LoadRun {
         log(String.format("connected %d/%d in %.2f s: %.0f handshakes/s, handshake %s", opened, options.sessions,
                 (connectEnd - connectStart) / 1e9, handshakesPerSecond, stats.handshakeLatency.summary()));
 
-        long heapPerSession = -1;
-        if (probe != null && opened > 0) {
-            long heapAfter = probe.heapAfterGc();
-            heapPerSession = (heapAfter - heapBefore) / opened;
-            log(String.format("server heap after GC: before=%d after=%d bytes, %d bytes per session", heapBefore, heapAfter,
-                    heapPerSession));
+        long memoryPerSession = -1;
+        if (memory != null && opened > 0) {
+            long memoryAfter = memory.bytesAfterGc();
+            memoryPerSession = (memoryAfter - memoryBefore) / opened;
+            log(String.format("server %s after GC: before=%d after=%d bytes, %d bytes per session", memoryKind, memoryBefore,
+                    memoryAfter, memoryPerSession));
         }
 
         // Message phase.
@@ -139,7 +145,8 @@ final class LoadRun {
                 stats.lastThirdHandshakesPerSecond(), handshakeP50, handshakeP99,
                 roundTrips / ((windowEnd - windowStart) / 1e9), stats.rtt.percentileMillis(50),
                 stats.rtt.percentileMillis(99), stats.rtt.percentileMillis(99.9), stats.ackLatency.percentileMillis(50),
-                stats.ackLatency.percentileMillis(99), stats.ackLatency.percentileMillis(99.9), heapPerSession,
+                stats.ackLatency.percentileMillis(99), stats.ackLatency.percentileMillis(99.9),
+                options.rss ? -1 : memoryPerSession, options.rss ? memoryPerSession : -1,
                 cpuPerHandshake, cpuPerRoundTrip, LoadStats.snapshot(stats.closeCodes), LoadStats.snapshot(stats.errors));
 
         // Close.

@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  * {@code jcmd <pid> GC.run} (the server must run on this machine, under the same user; without a
  * pid the heap is read as it is, garbage included), connections, sessions.
  */
-final class ServerProbe {
+final class ServerProbe implements MemoryProbe {
 
     private static final Pattern VALUE = Pattern.compile("\"value\"\\s*:\\s*([0-9.eE+-]+)");
 
@@ -44,6 +44,11 @@ final class ServerProbe {
             Thread.sleep(500);
         }
         return heapUsed();
+    }
+
+    @Override
+    public long bytesAfterGc() throws IOException, InterruptedException {
+        return heapAfterGc();
     }
 
     long heapUsed() throws IOException, InterruptedException {

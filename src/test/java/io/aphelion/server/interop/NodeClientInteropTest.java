@@ -4,6 +4,7 @@ import java.io.File;
 import java.time.Duration;
 import java.util.List;
 
+import io.aphelion.server.testing.NodeProcess;
 import io.aphelion.server.testing.ServerTestSupport;
 
 import org.junit.jupiter.api.Test;

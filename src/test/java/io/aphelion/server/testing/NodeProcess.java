@@ -1,4 +1,4 @@
-package io.aphelion.server.interop;
+package io.aphelion.server.testing;
 
 import java.io.File;
 import java.io.IOException;
@@ -13,11 +13,12 @@ import java.util.concurrent.TimeUnit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * Runs Node.js and npm commands for the interop tests: output (stdout and stderr together) goes
- * to a file rather than a pipe, so a chatty command cannot block on a full pipe; a command that
- * outlives its bound is killed with its children.
+ * Runs Node.js and npm commands for the tests that need them (the interop tests, the bench's
+ * uWebSockets.js peer): output (stdout and stderr together) goes to a file rather than a pipe, so
+ * a chatty command cannot block on a full pipe; a command that outlives its bound is killed with
+ * its children.
  */
-final class NodeProcess {
+public final class NodeProcess {
 
     private NodeProcess() {
     }
@@ -27,7 +28,7 @@ final class NodeProcess {
      *
      * @throws AssertionError when it exits non-zero or outlives {@code timeout}, with its output
      */
-    static String run(File directory, Duration timeout, Map<String, String> env, List<String> command)
+    public static String run(File directory, Duration timeout, Map<String, String> env, List<String> command)
             throws IOException, InterruptedException {
         Path log = Files.createTempFile("aphelion-node-", ".log");
         try {
@@ -53,7 +54,7 @@ final class NodeProcess {
         }
     }
 
-    static String run(File directory, Duration timeout, List<String> command) throws IOException, InterruptedException {
+    public static String run(File directory, Duration timeout, List<String> command) throws IOException, InterruptedException {
         return run(directory, timeout, Map.of(), command);
     }
 }
