@@ -24,6 +24,7 @@ import io.aphelion.server.session.SessionRegistry;
 import io.aphelion.server.session.TransportSettings;
 import io.aphelion.server.support.Scheduler;
 import io.aphelion.server.support.SystemScheduler;
+import io.aphelion.server.transport.AdmissionWebSocketHandlerDecorator;
 import io.aphelion.server.transport.AphelionWebSocketHandler;
 import io.aphelion.server.transport.ClientConnectionFactory;
 import io.aphelion.server.transport.OpenWebSockets;
@@ -41,7 +42,9 @@ import org.springframework.context.annotation.Import;
 /**
  * Wires the Aphelion transport. Every bean backs off when the application declares its own,
  * above all the game ({@link GameService}, or {@link GameMessageService} over game.proto), which
- * protocol 2 gets wrapped in every {@link GameServiceDecorator} bean, in order.
+ * protocol 2 gets wrapped in every {@link GameServiceDecorator} bean, in order. Both websocket
+ * engines share what sits at the edge: one handler chain ({@link #aphelionEndpointHandler}), the
+ * trusted proxies and the idle timeout.
  */
 @AutoConfiguration
 @EnableConfigurationProperties(AphelionProperties.class)
@@ -154,6 +157,16 @@ public class AphelionAutoConfiguration {
     }
 
     /**
+     * The handler both engines hand every websocket to: admission first (a websocket refused during
+     * shutdown reaches no handler behind it), then {@link AphelionWebSocketHandler}.
+     */
+    @Bean
+    @ConditionalOnMissingBean
+    AdmissionWebSocketHandlerDecorator aphelionEndpointHandler(AphelionWebSocketHandler handler, OpenWebSockets openWebSockets) {
+        return new AdmissionWebSocketHandlerDecorator(handler, openWebSockets);
+    }
+
+    /**
      * The proxies whose {@code X-Forwarded-For} names the client ({@code aphelion.websocket.trusted-proxies}),
      * parsed once for both engines.
      */
@@ -170,6 +183,7 @@ public class AphelionAutoConfiguration {
         return new OpenWebSockets();
     }
 
+    /** The idle timeout of every websocket, on both engines. */
     static Duration websocketIdleTimeout(AphelionProperties.Websocket ws) {
         // Liveness is ours (pings and pongs); Jetty's idle timer is only a backstop behind it.
         return ws.getPingInterval().plus(ws.getPongTimeout()).multipliedBy(2);

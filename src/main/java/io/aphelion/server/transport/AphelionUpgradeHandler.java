@@ -2,6 +2,7 @@ package io.aphelion.server.transport;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Executor;
@@ -28,6 +29,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import org.springframework.web.cors.CorsConfiguration;
+import org.springframework.web.socket.WebSocketHandler;
 
 /**
  * The native engine's upgrade ({@code aphelion.websocket.engine=native}, the default): a Jetty
@@ -45,8 +47,10 @@ import org.springframework.web.cors.CorsConfiguration;
  * <li>101 otherwise. No extension and no subprotocol is negotiated.
  * </ul>
  * The client's address is the socket's peer, or the {@code X-Forwarded-For} client when the peer
- * is a trusted proxy ({@link TrustedProxies}). Admission (refused during shutdown) happens when
- * the websocket opens.
+ * is a trusted proxy ({@link TrustedProxies}). The
+ * websocket's events go to the endpoint's handler (admission, which refuses websockets during
+ * shutdown, the application's decorators, then {@link AphelionWebSocketHandler}) through its
+ * {@link NativeWebSocketSession}.
  *
  * <p>Most upgrades never reach the handler: {@link AphelionUpgradeConnectionFactory} lets Jetty's
  * HTTP/1.1 parser hand a valid upgrade straight to {@link #upgradeEarly} (no handler chain, no
@@ -61,30 +65,26 @@ public final class AphelionUpgradeHandler extends Handler.Wrapper {
 
     private final Scheduler timers;
     private final String path;
-    private final ClientConnectionFactory connections;
-    private final OpenWebSockets openWebSockets;
     private final TrustedProxies trustedProxies;
     /** The allowed origin patterns, matched as Spring's CORS support matches them. */
     private final CorsConfiguration origins = new CorsConfiguration();
-    private final int maxMessageSize;
-    private final Duration idleTimeout;
+    /** What every websocket shares: the handler, the path, the limits. */
+    private final NativeEndpoint endpoint;
 
     /**
      * @param path the full request path served (servlet context path included)
+     * @param handler the endpoint's decorated handler, which every websocket's events go to
      * @param maxMessageSize the largest binary message accepted, in bytes (1009 above it)
      * @param idleTimeout how long a silent socket stays open (a backstop behind the server's pings)
      */
-    public AphelionUpgradeHandler(String path, ClientConnectionFactory connections, OpenWebSockets openWebSockets,
-            TrustedProxies trustedProxies, List<String> allowedOriginPatterns, long maxMessageSize, Duration idleTimeout,
-            Scheduler timers) {
+    public AphelionUpgradeHandler(String path, WebSocketHandler handler, TrustedProxies trustedProxies,
+            List<String> allowedOriginPatterns, long maxMessageSize, Duration idleTimeout, Scheduler timers) {
         this.path = path;
         this.timers = timers;
-        this.connections = connections;
-        this.openWebSockets = openWebSockets;
         this.trustedProxies = trustedProxies;
         this.origins.setAllowedOriginPatterns(allowedOriginPatterns);
-        this.maxMessageSize = (int) Math.min(maxMessageSize, Integer.MAX_VALUE - 8);
-        this.idleTimeout = idleTimeout;
+        this.endpoint = new NativeEndpoint(handler, pathUri(path), (int) Math.min(maxMessageSize, Integer.MAX_VALUE - 8),
+                idleTimeout.toMillis());
     }
 
     @Override
@@ -112,7 +112,7 @@ public final class AphelionUpgradeHandler extends Handler.Wrapper {
         EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
         JettyWebSocket webSocket = newWebSocket(endPoint, request.getComponents().getExecutor(),
                 request.getComponents().getByteBufferPool(),
-                (InetSocketAddress) request.getConnectionMetaData().getRemoteSocketAddress(), headers);
+                (InetSocketAddress) request.getConnectionMetaData().getRemoteSocketAddress(), headers, request.getHttpURI());
         response.setStatus(HttpStatus.SWITCHING_PROTOCOLS_101);
         putSwitchingHeaders(response.getHeaders(), headers.get(HttpHeader.SEC_WEBSOCKET_KEY));
         // Jetty swaps the socket over to the websocket once the 101 is written.
@@ -142,7 +142,7 @@ public final class AphelionUpgradeHandler extends Handler.Wrapper {
             return null;
         }
         JettyWebSocket webSocket = newWebSocket(endPoint, connector.getExecutor(), connector.getByteBufferPool(),
-                (InetSocketAddress) endPoint.getRemoteSocketAddress(), headers);
+                (InetSocketAddress) endPoint.getRemoteSocketAddress(), headers, request.getHttpURI());
         putSwitchingHeaders(answer, headers.get(HttpHeader.SEC_WEBSOCKET_KEY));
         return webSocket;
     }
@@ -170,11 +170,36 @@ public final class AphelionUpgradeHandler extends Handler.Wrapper {
     }
 
     private JettyWebSocket newWebSocket(EndPoint endPoint, Executor executor, ByteBufferPool pool, InetSocketAddress peer,
-            HttpFields headers) {
-        InetSocketAddress client = trustedProxies.clientSocketAddress(peer,
-                headers.getValuesList(ForwardedClientAddressInterceptor.X_FORWARDED_FOR));
-        return new JettyWebSocket(endPoint, executor, pool, timers, openWebSockets, connections, client, maxMessageSize,
-                idleTimeout);
+            HttpFields headers, HttpURI target) {
+        InetSocketAddress client = trustedProxies.clientSocketAddress(peer, headers.getValuesList(ForwardedClientAddressInterceptor.X_FORWARDED_FOR));
+        return new JettyWebSocket(endPoint, executor, pool, timers, endpoint, client, uri(target));
+    }
+
+    /**
+     * The request's path and query as a relative URI: the endpoint's own, shared by every websocket,
+     * unless the request carried a query (only then is one made for it).
+     */
+    private URI uri(HttpURI target) {
+        String query = target.getQuery();
+        if (query == null) {
+            return endpoint.path();
+        }
+        try {
+            return URI.create(path + "?" + query);
+        }
+        catch (IllegalArgumentException ex) {
+            return endpoint.path();
+        }
+    }
+
+    /** The path as a relative URI, its characters that are not legal in one quoted. */
+    private static URI pathUri(String path) {
+        try {
+            return new URI(null, null, path, null);
+        }
+        catch (URISyntaxException ex) {
+            throw new IllegalArgumentException("Not a path: " + path, ex);
+        }
     }
 
     private static void putSwitchingHeaders(HttpFields.Mutable answer, String key) {

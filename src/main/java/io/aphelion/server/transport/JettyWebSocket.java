@@ -1,6 +1,7 @@
 package io.aphelion.server.transport;
 
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.time.Duration;
@@ -25,16 +26,23 @@ import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.web.socket.BinaryMessage;
+import org.springframework.web.socket.CloseStatus;
+import org.springframework.web.socket.PongMessage;
+
 /**
  * One websocket of the native engine: RFC 6455 spoken directly on Jetty's socket after
  * {@link AphelionUpgradeHandler} answered the upgrade, with no websocket library in between.
- * It reads frames with a {@link FrameReader}, hands binary messages to its {@link ClientConnection},
- * and is that connection's {@link FrameSink}.
+ * It reads frames with a {@link FrameReader} and hands what they carry, through its Spring session
+ * ({@link NativeWebSocketSession}), to the same decorated Spring {@code WebSocketHandler} as the
+ * servlet engine's: admission, the application's decorators, then {@link AphelionWebSocketHandler},
+ * which makes the websocket's {@code ClientConnection}. It is that connection's {@link FrameSink}.
  *
  * <p><b>Reads run on Jetty's selector thread</b> (a non-blocking fillable callback): a frame is
  * read, handled and, for a ping, answered and written on one thread, with no hand-off to a pool.
  * Nothing on that path blocks: the session's lock is held briefly, game messages go to the game
- * executor, writes are asynchronous. The input buffer comes from Jetty's pool and goes back as
+ * executor, writes are asynchronous. A frame costs the handler chain one message object and a few
+ * calls: no map look-up, no lock. The input buffer comes from Jetty's pool and goes back as
  * soon as everything in it was read, so an idle websocket holds no buffer.
  *
  * <p><b>Writes</b> are asynchronous, one at a time: frames wait in a small queue (the
@@ -49,14 +57,16 @@ import org.slf4j.LoggerFactory;
  * <p><b>Closing</b> follows RFC 6455 7: a close frame is written once; after a close we send,
  * the socket is closed when the client's close frame arrives or {@link #CLOSE_HANDSHAKE_TIMEOUT}
  * passes, and at once when we closed for a protocol violation; a client's close frame is echoed
- * and then the socket is closed. Whatever ends the socket, the connection hears of it once.
+ * and then the socket is closed. Whatever ends the socket, the handler hears of it once
+ * ({@code afterConnectionClosed}): at the client's close frame, at a protocol violation, or when the
+ * socket closes, whichever comes first.
  *
  * <p>Threads: {@link #onFillable} and the {@link FrameReader.Handler} methods run on the reading
  * thread, one at a time; the {@link FrameSink} methods and {@link #close} may come from any thread;
  * the write state is guarded by {@link #writeLock}.
  */
 final class JettyWebSocket extends AbstractConnection.NonBlocking
-        implements org.eclipse.jetty.io.Connection.UpgradeTo, FrameSink, OpenWebSockets.WebSocket, FrameReader.Handler {
+        implements org.eclipse.jetty.io.Connection.UpgradeTo, FrameSink, FrameReader.Handler {
 
     private static final Logger log = LoggerFactory.getLogger(JettyWebSocket.class);
 
@@ -86,21 +96,17 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
     /** Closes the socket {@link #CLOSE_HANDSHAKE_TIMEOUT} after our close frame was queued, whatever arrives meanwhile. */
     private volatile Scheduler.Cancellable closeDeadline = Scheduler.Cancellable.NONE;
     private final FrameReader reader;
-    private final OpenWebSockets openWebSockets;
-    private final ClientConnectionFactory connections;
     /** The client's address, after any trusted proxy. */
     private final InetSocketAddress remoteAddress;
-    private final long idleTimeoutMillis;
-
-    /** The connection, set once on open; null before, and forever when admission refused it. */
-    private volatile ClientConnection connection;
+    /** This websocket as Spring's handlers see it; holds the connection once the handler made it. */
+    private final NativeWebSocketSession session;
 
     // Reading thread only (whoever moved readState to READING, or onClose once nobody reads).
     /** Bytes received and not read yet (an incomplete frame), or null while there are none. */
     private RetainableByteBuffer input;
     /**
      * {@link #IDLE}, {@link #READING} (a thread is in {@link #onFillable} and owns {@link #input}) or
-     * {@link #CLOSED} (the socket closed; the connection and the registry have been told): whoever
+     * {@link #CLOSED} (the socket closed; the handlers have been told): whoever
      * finds the socket closed and nobody reading returns the input buffer.
      */
     private final AtomicInteger readState = new AtomicInteger(IDLE);
@@ -156,16 +162,24 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
     /** Holds the writer while the reading thread corks frames: later frames from other threads wait behind them. */
     private static final Pending CORKED = new Pending(null, null, false);
 
-    JettyWebSocket(EndPoint endPoint, Executor executor, ByteBufferPool pool, Scheduler timers, OpenWebSockets openWebSockets,
-            ClientConnectionFactory connections, InetSocketAddress remoteAddress, int maxMessageSize, Duration idleTimeout) {
+    /**
+     * @param endpoint what every websocket of the endpoint shares: its handler, limits and idle timeout
+     * @param remoteAddress the client's address, after any trusted proxy
+     * @param uri the upgrade request's path and query, as {@link NativeWebSocketSession#getUri()} returns it
+     */
+    JettyWebSocket(EndPoint endPoint, Executor executor, ByteBufferPool pool, Scheduler timers, NativeEndpoint endpoint,
+            InetSocketAddress remoteAddress, URI uri) {
         super(endPoint, executor);
         this.pool = pool;
         this.timers = timers;
-        this.openWebSockets = openWebSockets;
-        this.connections = connections;
         this.remoteAddress = remoteAddress;
-        this.idleTimeoutMillis = idleTimeout.toMillis();
-        this.reader = new FrameReader(this, maxMessageSize);
+        this.reader = new FrameReader(this, endpoint.maxMessageSize());
+        this.session = new NativeWebSocketSession(this, endpoint, uri);
+    }
+
+    /** This websocket as Spring's handlers see it. */
+    NativeWebSocketSession session() {
+        return session;
     }
 
     @Override
@@ -178,17 +192,10 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
     @Override
     public void onOpen() {
         super.onOpen();
-        getEndPoint().setIdleTimeout(idleTimeoutMillis);
-        if (!openWebSockets.admit(this)) {
-            log.debug("Refusing websocket from {}: shutting down", remoteAddress);
-            close(CloseCodes.GOING_AWAY, OpenWebSockets.SHUTTING_DOWN_REASON);
-        }
-        else {
-            ClientConnection opened = connections.create(this);
-            connection = opened;
-            // The init timeout counts from the TCP accept, so the HTTP upgrade's own time is part of it.
-            opened.opened(Duration.ofMillis(Math.max(0, System.currentTimeMillis() - getEndPoint().getCreatedTimeStamp())));
-        }
+        getEndPoint().setIdleTimeout(session.endpoint().idleTimeoutMillis());
+        // Admission (closes it with 1001 while shutting down), the application's decorators, then
+        // AphelionWebSocketHandler, which makes the connection and starts its init timeout.
+        session.opened();
         if (input != null) {
             onFillable();
         }
@@ -279,52 +286,36 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
 
     @Override
     public void onBinary(ByteBuffer message) {
-        ClientConnection connection = this.connection;
-        if (connection != null) {
-            connection.onFrame(message);
-        }
+        session.received(new BinaryMessage(message));
     }
 
     @Override
     public void onText() {
-        ClientConnection connection = this.connection;
-        if (connection != null) {
-            connection.onText();
-        }
+        session.received(NativeWebSocketSession.TEXT_FRAME);
     }
 
     @Override
     public void onPing(ByteBuffer payload) {
-        ClientConnection connection = this.connection;
-        if (connection != null) {
-            connection.countFrame();
-        }
+        // Answered here: Spring's handlers have no message for a ping, but it counts against the rate limit.
+        session.countFrame();
         // encode copies the payload at once, while it is still valid.
         enqueue(encode(WebSocketProtocol.OPCODE_PONG, payload), null, false, true);
     }
 
     @Override
     public void onFragment() {
-        ClientConnection connection = this.connection;
-        if (connection != null) {
-            connection.countFrame();
-        }
+        // The message reaches the handlers once whole; each of its frames counts against the rate limit.
+        session.countFrame();
     }
 
     @Override
     public void onPong(ByteBuffer payload) {
-        ClientConnection connection = this.connection;
-        if (connection != null) {
-            connection.onPong(payload);
-        }
+        session.received(new PongMessage(payload));
     }
 
     @Override
     public void onCloseFrame(int code, String reason) {
-        ClientConnection connection = this.connection;
-        if (connection != null) {
-            connection.onClosed(code);
-        }
+        session.closed(new CloseStatus(code, reason));
         // Echo the client's code (RFC 6455 5.5.1); nothing when our own close is queued already.
         writeClose(code == CloseCodes.NO_STATUS ? EMPTY : WebSocketProtocol.closePayload(code, ""));
         closeSocketOnceOurCloseIsOut();
@@ -332,13 +323,10 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
 
     @Override
     public void onViolation(int closeCode, String reason) {
-        ClientConnection connection = this.connection;
-        if (connection != null) {
-            connection.close(closeCode, reason);
-        }
-        else {
-            close(closeCode, reason);
-        }
+        log.debug("Closing websocket from {} with {} ({}): {}", remoteAddress, closeCode, CloseCodes.name(closeCode), reason);
+        close(closeCode, reason);
+        // The handlers hear it as the close it is, with our code.
+        session.closed(new CloseStatus(closeCode, reason));
         closeSocketOnceOurCloseIsOut();
     }
 
@@ -357,7 +345,7 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
         }
     }
 
-    // ---- FrameSink and OpenWebSockets.WebSocket: any thread
+    // ---- FrameSink: any thread
 
     @Override
     public void sendBinary(ByteBuffer frame, WriteCallback callback) {
@@ -606,13 +594,7 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
             return false;
         }
         // A backstop only: the connection's own pings notice a silent client first.
-        ClientConnection connection = this.connection;
-        if (connection != null) {
-            connection.close(CloseCodes.GOING_AWAY, "Idle timeout");
-        }
-        else {
-            close(CloseCodes.GOING_AWAY, "Idle timeout");
-        }
+        session.close(CloseCodes.GOING_AWAY, "Idle timeout");
         return false;
     }
 
@@ -633,15 +615,11 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
             releaseInput();
         }
         try {
-            ClientConnection connection = this.connection;
-            if (connection != null) {
-                // Harmless after a close handshake: the connection already knows its code.
-                connection.onClosed(CloseCodes.ABNORMAL);
-            }
-            failWrites(cause != null ? cause : new ClosedChannelException());
+            // Nothing after a close frame or a violation: the handlers heard of it then, with its code.
+            session.closed(CloseStatus.NO_CLOSE_FRAME);
         }
         finally {
-            openWebSockets.closed(this);
+            failWrites(cause != null ? cause : new ClosedChannelException());
         }
     }
 }
