@@ -25,6 +25,7 @@ import io.aphelion.server.session.TransportSettings;
 import io.aphelion.server.support.Scheduler;
 import io.aphelion.server.support.SystemScheduler;
 import io.aphelion.server.transport.AdmissionWebSocketHandlerDecorator;
+import io.aphelion.server.transport.AllowedOrigins;
 import io.aphelion.server.transport.AphelionWebSocketHandler;
 import io.aphelion.server.transport.ClientConnectionFactory;
 import io.aphelion.server.transport.OpenWebSockets;
@@ -44,7 +45,7 @@ import org.springframework.context.annotation.Import;
  * above all the game ({@link GameService}, or {@link GameMessageService} over game.proto), which
  * protocol 2 gets wrapped in every {@link GameServiceDecorator} bean, in order. Both websocket
  * engines share what sits at the edge: one handler chain ({@link #aphelionEndpointHandler}), the
- * trusted proxies and the idle timeout.
+ * allowed origins, the trusted proxies and the idle timeout.
  */
 @AutoConfiguration
 @EnableConfigurationProperties(AphelionProperties.class)
@@ -164,6 +165,13 @@ public class AphelionAutoConfiguration {
     @ConditionalOnMissingBean
     AdmissionWebSocketHandlerDecorator aphelionEndpointHandler(AphelionWebSocketHandler handler, OpenWebSockets openWebSockets) {
         return new AdmissionWebSocketHandlerDecorator(handler, openWebSockets);
+    }
+
+    /** The browser origins allowed to connect ({@code aphelion.websocket.allowed-origins}), for both engines. */
+    @Bean
+    @ConditionalOnMissingBean
+    AllowedOrigins aphelionAllowedOrigins(AphelionProperties properties) {
+        return AllowedOrigins.of(properties.getWebsocket().getAllowedOrigins());
     }
 
     /**

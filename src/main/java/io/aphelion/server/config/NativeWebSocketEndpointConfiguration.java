@@ -2,6 +2,7 @@ package io.aphelion.server.config;
 
 import io.aphelion.server.support.Scheduler;
 import io.aphelion.server.transport.AdmissionWebSocketHandlerDecorator;
+import io.aphelion.server.transport.AllowedOrigins;
 import io.aphelion.server.transport.AphelionUpgradeConnectionFactory;
 import io.aphelion.server.transport.AphelionUpgradeHandler;
 import io.aphelion.server.transport.TrustedProxies;
@@ -30,11 +31,12 @@ class NativeWebSocketEndpointConfiguration {
 
     @Bean
     JettyServerCustomizer aphelionNativeWebSocketEndpoint(AphelionProperties properties,
-            AdmissionWebSocketHandlerDecorator endpointHandler, Scheduler scheduler, TrustedProxies trustedProxies) {
+            AdmissionWebSocketHandlerDecorator endpointHandler, Scheduler scheduler, TrustedProxies trustedProxies,
+            AllowedOrigins allowedOrigins) {
         AphelionProperties.Websocket ws = properties.getWebsocket();
         return server -> {
             String path = contextPathPrefix(server.getDescendant(ContextHandler.class)) + ws.getPath();
-            AphelionUpgradeHandler upgrade = new AphelionUpgradeHandler(path, endpointHandler, trustedProxies, ws.getAllowedOrigins(),
+            AphelionUpgradeHandler upgrade = new AphelionUpgradeHandler(path, endpointHandler, trustedProxies, allowedOrigins,
                     ws.getMaxMessageSize().toBytes(), AphelionAutoConfiguration.websocketIdleTimeout(ws), scheduler);
             upgrade.setHandler(server.getHandler());
             server.setHandler(upgrade);

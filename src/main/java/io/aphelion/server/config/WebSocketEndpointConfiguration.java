@@ -2,10 +2,13 @@ package io.aphelion.server.config;
 
 import io.aphelion.server.transport.AcceptedAtInterceptor;
 import io.aphelion.server.transport.AdmissionWebSocketHandlerDecorator;
+import io.aphelion.server.transport.AllowedOrigins;
+import io.aphelion.server.transport.AllowedOriginsInterceptor;
 import io.aphelion.server.transport.ForwardedClientAddressInterceptor;
 import io.aphelion.server.transport.TrustedProxies;
 
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.web.cors.CorsConfiguration;
 import org.springframework.web.socket.config.annotation.EnableWebSocket;
 import org.springframework.web.socket.config.annotation.WebSocketConfigurer;
 import org.springframework.web.socket.config.annotation.WebSocketHandlerRegistry;
@@ -18,7 +21,8 @@ import org.springframework.web.socket.server.support.DefaultHandshakeHandler;
  * writes), behind the servlet container's filters (what this engine is for: Spring Security and
  * other filters see the upgrade). Every websocket's events go to the same handler chain as on the
  * native engine (admission, the application's decorators, then the Aphelion handler), with the
- * same frame size limit, idle timeout, allowed origins and trusted proxies. Imported by {@link AphelionAutoConfiguration} (not component-scanned).
+ * same frame size limit, idle timeout, allowed origins ({@link AllowedOriginsInterceptor}) and
+ * trusted proxies. Imported by {@link AphelionAutoConfiguration} (not component-scanned).
  */
 @EnableWebSocket
 @ConditionalOnProperty(name = "aphelion.websocket.engine", havingValue = "servlet")
@@ -27,12 +31,14 @@ class WebSocketEndpointConfiguration implements WebSocketConfigurer {
     private final AphelionProperties properties;
     private final AdmissionWebSocketHandlerDecorator endpointHandler;
     private final TrustedProxies trustedProxies;
+    private final AllowedOrigins allowedOrigins;
 
     WebSocketEndpointConfiguration(AphelionProperties properties, AdmissionWebSocketHandlerDecorator endpointHandler,
-            TrustedProxies trustedProxies) {
+            TrustedProxies trustedProxies, AllowedOrigins allowedOrigins) {
         this.properties = properties;
         this.endpointHandler = endpointHandler;
         this.trustedProxies = trustedProxies;
+        this.allowedOrigins = allowedOrigins;
     }
 
     @Override
@@ -47,7 +53,9 @@ class WebSocketEndpointConfiguration implements WebSocketConfigurer {
         });
         registry.addHandler(endpointHandler, ws.getPath())
                 .setHandshakeHandler(new DefaultHandshakeHandler(upgrade))
-                .addInterceptors(new AcceptedAtInterceptor(), new ForwardedClientAddressInterceptor(trustedProxies))
-                .setAllowedOriginPatterns(ws.getAllowedOrigins().toArray(String[]::new));
+                .addInterceptors(new AllowedOriginsInterceptor(allowedOrigins), new AcceptedAtInterceptor(),
+                        new ForwardedClientAddressInterceptor(trustedProxies))
+                // Spring always adds its own origin check behind ours: it lets every origin through, ours decides.
+                .setAllowedOriginPatterns(CorsConfiguration.ALL);
     }
 }

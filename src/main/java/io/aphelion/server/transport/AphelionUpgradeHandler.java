@@ -4,7 +4,6 @@ import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.Executor;
 
 import io.aphelion.server.support.Scheduler;
@@ -28,7 +27,6 @@ import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import org.springframework.web.cors.CorsConfiguration;
 import org.springframework.web.socket.WebSocketHandler;
 
 /**
@@ -42,8 +40,9 @@ import org.springframework.web.socket.WebSocketHandler;
  * <li>400 for a request that is not an HTTP/1.1 {@code GET} with {@code Upgrade: websocket} and
  * {@code Connection: Upgrade}, or whose {@code Sec-WebSocket-Key} is not 16 bytes of base64;
  * <li>426 with {@code Sec-WebSocket-Version: 13} for any other websocket version;
- * <li>403 for an {@code Origin} that is neither the server's own nor allowed by
- * {@code aphelion.websocket.allowed-origins} (requests without one, from native clients, pass);
+ * <li>403 for an {@code Origin} that {@link AllowedOrigins} refuses: neither the server's own nor
+ * allowed by {@code aphelion.websocket.allowed-origins} (requests without one, from native clients,
+ * pass), as on the servlet engine;
  * <li>101 otherwise. No extension and no subprotocol is negotiated.
  * </ul>
  * The client's address is the socket's peer, or the {@code X-Forwarded-For} client when the peer
@@ -66,8 +65,7 @@ public final class AphelionUpgradeHandler extends Handler.Wrapper {
     private final Scheduler timers;
     private final String path;
     private final TrustedProxies trustedProxies;
-    /** The allowed origin patterns, matched as Spring's CORS support matches them. */
-    private final CorsConfiguration origins = new CorsConfiguration();
+    private final AllowedOrigins allowedOrigins;
     /** What every websocket shares: the handler, the path, the limits. */
     private final NativeEndpoint endpoint;
 
@@ -78,11 +76,11 @@ public final class AphelionUpgradeHandler extends Handler.Wrapper {
      * @param idleTimeout how long a silent socket stays open (a backstop behind the server's pings)
      */
     public AphelionUpgradeHandler(String path, WebSocketHandler handler, TrustedProxies trustedProxies,
-            List<String> allowedOriginPatterns, long maxMessageSize, Duration idleTimeout, Scheduler timers) {
+            AllowedOrigins allowedOrigins, long maxMessageSize, Duration idleTimeout, Scheduler timers) {
         this.path = path;
         this.timers = timers;
         this.trustedProxies = trustedProxies;
-        this.origins.setAllowedOriginPatterns(allowedOriginPatterns);
+        this.allowedOrigins = allowedOrigins;
         this.endpoint = new NativeEndpoint(handler, pathUri(path), (int) Math.min(maxMessageSize, Integer.MAX_VALUE - 8),
                 idleTimeout.toMillis());
     }
@@ -96,9 +94,10 @@ public final class AphelionUpgradeHandler extends Handler.Wrapper {
         Refusal refusal = refusal(request.getMethod(), request.getConnectionMetaData().getHttpVersion(), headers);
         if (refusal == null) {
             String origin = headers.get(HttpHeader.ORIGIN);
-            if (origin != null && !sameOrigin(origin, request.getHttpURI()) && origins.checkOrigin(origin) == null) {
+            HttpURI target = request.getHttpURI();
+            if (!allowedOrigins.allows(origin, target.getScheme(), target.getHost(), target.getPort())) {
                 log.debug("Refusing upgrade from origin {}: not in aphelion.websocket.allowed-origins", origin);
-                refusal = new Refusal(HttpStatus.FORBIDDEN_403, "Origin not allowed: see aphelion.websocket.allowed-origins");
+                refusal = new Refusal(HttpStatus.FORBIDDEN_403, AllowedOrigins.REFUSAL);
             }
         }
         if (refusal != null) {
@@ -137,8 +136,7 @@ public final class AphelionUpgradeHandler extends Handler.Wrapper {
         if (refusal(request.getMethod(), request.getHttpVersion(), headers) != null) {
             return null;
         }
-        String origin = headers.get(HttpHeader.ORIGIN);
-        if (origin != null && origins.checkOrigin(origin) == null) {
+        if (!allowedOrigins.allowsByPattern(headers.get(HttpHeader.ORIGIN))) {
             return null;
         }
         JettyWebSocket webSocket = newWebSocket(endPoint, connector.getExecutor(), connector.getByteBufferPool(),
@@ -206,26 +204,5 @@ public final class AphelionUpgradeHandler extends Handler.Wrapper {
         answer.put(HttpHeader.UPGRADE, "websocket");
         answer.put(HttpHeader.CONNECTION, "Upgrade");
         answer.put(HttpHeader.SEC_WEBSOCKET_ACCEPT, WebSocketProtocol.acceptKey(key));
-    }
-
-    /** Whether {@code origin} is the scheme, host and port the request was sent to. */
-    static boolean sameOrigin(String origin, HttpURI target) {
-        try {
-            URI uri = URI.create(origin);
-            return uri.getScheme() != null && uri.getHost() != null
-                    && uri.getScheme().equalsIgnoreCase(target.getScheme())
-                    && uri.getHost().equalsIgnoreCase(target.getHost())
-                    && port(uri.getScheme(), uri.getPort()) == port(target.getScheme(), target.getPort());
-        }
-        catch (IllegalArgumentException ex) {
-            return false;
-        }
-    }
-
-    private static int port(String scheme, int port) {
-        if (port > 0) {
-            return port;
-        }
-        return "https".equalsIgnoreCase(scheme) || "wss".equalsIgnoreCase(scheme) ? 443 : 80;
     }
 }

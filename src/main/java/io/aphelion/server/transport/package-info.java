@@ -8,7 +8,9 @@
  * connection ({@link io.aphelion.server.transport.JettyWebSocket}, on Jetty's socket after
  * {@link io.aphelion.server.transport.AphelionUpgradeHandler} answered the upgrade); the servlet
  * engine through Spring's own session. Each engine has its
- * {@link io.aphelion.server.session.FrameSink} that writes to the socket, and both take the client
- * address from trusted proxies ({@link io.aphelion.server.transport.TrustedProxies}).
+ * {@link io.aphelion.server.session.FrameSink} that writes to the socket. The rest of the edge is
+ * written once and both engines call it: the allowed origins
+ * ({@link io.aphelion.server.transport.AllowedOrigins}) and the client address from trusted proxies
+ * ({@link io.aphelion.server.transport.TrustedProxies}).
  */
 package io.aphelion.server.transport;

@@ -17,6 +17,7 @@ import io.aphelion.server.protocol.game.GameSessions;
 import io.aphelion.server.protocol.game.LobbyGameMessageService;
 import io.aphelion.server.session.SessionRegistry;
 import io.aphelion.server.session.TransportSettings;
+import io.aphelion.server.transport.AllowedOrigins;
 import io.aphelion.server.transport.AphelionWebSocketHandler;
 
 import org.junit.jupiter.api.Test;
@@ -118,6 +119,19 @@ class AphelionAutoConfigurationTest {
                     assertThat(context.getBean(TransportSettings.class).maxConnections()).isEqualTo(3);
                     assertThat(context.getBean(TransportSettings.class).expiry()).isEqualTo(Duration.ofSeconds(45));
                 });
+    }
+
+    @Test
+    void allowedOriginsAreOneBeanForBothEnginesFromTheProperty() {
+        runner.withPropertyValues("aphelion.websocket.allowed-origins=https://*.example.com").run(context -> {
+            AllowedOrigins origins = context.getBean(AllowedOrigins.class);
+            assertThat(origins.allows("https://play.example.com", "http", "127.0.0.1", 80)).isTrue();
+            assertThat(origins.allows("https://evil.test", "http", "127.0.0.1", 80)).isFalse();
+        });
+        runner.withPropertyValues("aphelion.websocket.engine=servlet")
+                .withBean("userOrigins", AllowedOrigins.class, () -> AllowedOrigins.of(List.of("https://mine.test")))
+                .run(context -> assertThat(context).hasNotFailed().getBean(AllowedOrigins.class)
+                        .isSameAs(context.getBean("userOrigins")));
     }
 
     @Test

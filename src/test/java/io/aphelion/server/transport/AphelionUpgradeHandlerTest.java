@@ -32,7 +32,7 @@ class AphelionUpgradeHandlerTest {
             new AphelionWebSocketHandler(sink -> {
                 throw new AssertionError("no websocket opens in these tests");
             }),
-            TrustedProxies.parse(List.of()), List.of("https://*.example.com"),
+            TrustedProxies.parse(List.of()), AllowedOrigins.of(List.of("https://*.example.com")),
             64 * 1024, Duration.ofSeconds(90), new io.aphelion.server.testing.ManualScheduler());
     private final ServerConnector connector = new ServerConnector(new Server(), null, null, new ArrayByteBufferPool(), 1, 1);
     private final ByteArrayEndPoint endPoint = new ByteArrayEndPoint() {
