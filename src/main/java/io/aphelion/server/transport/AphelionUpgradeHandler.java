@@ -46,7 +46,7 @@ import org.springframework.web.socket.WebSocketHandler;
  * <li>101 otherwise. No extension and no subprotocol is negotiated.
  * </ul>
  * The client's address is the socket's peer, or the {@code X-Forwarded-For} client when the peer
- * is a trusted proxy ({@link TrustedProxies}). The
+ * is a trusted proxy ({@link TrustedProxies#clientSocketAddress}, as on the servlet engine). The
  * websocket's events go to the endpoint's handler (admission, which refuses websockets during
  * shutdown, the application's decorators, then {@link AphelionWebSocketHandler}) through its
  * {@link NativeWebSocketSession}.
@@ -169,7 +169,7 @@ public final class AphelionUpgradeHandler extends Handler.Wrapper {
 
     private JettyWebSocket newWebSocket(EndPoint endPoint, Executor executor, ByteBufferPool pool, InetSocketAddress peer,
             HttpFields headers, HttpURI target) {
-        InetSocketAddress client = trustedProxies.clientSocketAddress(peer, headers.getValuesList(ForwardedClientAddressInterceptor.X_FORWARDED_FOR));
+        InetSocketAddress client = trustedProxies.clientSocketAddress(peer, headers.getValuesList(TrustedProxies.X_FORWARDED_FOR));
         return new JettyWebSocket(endPoint, executor, pool, timers, endpoint, client, uri(target));
     }
 
