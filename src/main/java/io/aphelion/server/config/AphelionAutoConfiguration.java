@@ -39,13 +39,16 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
+import org.springframework.web.socket.WebSocketHandler;
+import org.springframework.web.socket.handler.WebSocketHandlerDecoratorFactory;
 
 /**
  * Wires the Aphelion transport. Every bean backs off when the application declares its own,
  * above all the game ({@link GameService}, or {@link GameMessageService} over game.proto), which
  * protocol 2 gets wrapped in every {@link GameServiceDecorator} bean, in order. Both websocket
- * engines share what sits at the edge: one handler chain ({@link #aphelionEndpointHandler}), the
- * allowed origins, the trusted proxies and the idle timeout.
+ * engines share what sits at the edge: one handler chain ({@link #aphelionEndpointHandler}, with
+ * every {@link WebSocketHandlerDecoratorFactory} bean), the allowed origins, the trusted proxies
+ * and the idle timeout.
  */
 @AutoConfiguration
 @EnableConfigurationProperties(AphelionProperties.class)
@@ -159,12 +162,19 @@ public class AphelionAutoConfiguration {
 
     /**
      * The handler both engines hand every websocket to: admission first (a websocket refused during
-     * shutdown reaches no handler behind it), then {@link AphelionWebSocketHandler}.
+     * shutdown reaches no application code), then the application's
+     * {@link WebSocketHandlerDecoratorFactory} beans in order (the first wraps the Aphelion handler,
+     * the next wraps that, so the last is called first), then {@link AphelionWebSocketHandler}.
      */
     @Bean
     @ConditionalOnMissingBean
-    AdmissionWebSocketHandlerDecorator aphelionEndpointHandler(AphelionWebSocketHandler handler, OpenWebSockets openWebSockets) {
-        return new AdmissionWebSocketHandlerDecorator(handler, openWebSockets);
+    AdmissionWebSocketHandlerDecorator aphelionEndpointHandler(AphelionWebSocketHandler handler, OpenWebSockets openWebSockets,
+            ObjectProvider<WebSocketHandlerDecoratorFactory> decorators) {
+        WebSocketHandler decorated = handler;
+        for (WebSocketHandlerDecoratorFactory decorator : decorators.orderedStream().toList()) {
+            decorated = decorator.decorate(decorated);
+        }
+        return new AdmissionWebSocketHandlerDecorator(decorated, openWebSockets);
     }
 
     /** The browser origins allowed to connect ({@code aphelion.websocket.allowed-origins}), for both engines. */

@@ -17,6 +17,7 @@ import io.aphelion.server.protocol.game.GameSessions;
 import io.aphelion.server.protocol.game.LobbyGameMessageService;
 import io.aphelion.server.session.SessionRegistry;
 import io.aphelion.server.session.TransportSettings;
+import io.aphelion.server.transport.AdmissionWebSocketHandlerDecorator;
 import io.aphelion.server.transport.AllowedOrigins;
 import io.aphelion.server.transport.AphelionWebSocketHandler;
 
@@ -28,8 +29,12 @@ import org.springframework.boot.test.context.assertj.AssertableWebApplicationCon
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
 import org.springframework.util.unit.DataSize;
 import org.springframework.web.servlet.handler.AbstractUrlHandlerMapping;
+import org.springframework.web.socket.WebSocketHandler;
+import org.springframework.web.socket.handler.WebSocketHandlerDecorator;
+import org.springframework.web.socket.handler.WebSocketHandlerDecoratorFactory;
 import org.springframework.web.socket.server.support.WebSocketHttpRequestHandler;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -132,6 +137,22 @@ class AphelionAutoConfigurationTest {
                 .withBean("userOrigins", AllowedOrigins.class, () -> AllowedOrigins.of(List.of("https://mine.test")))
                 .run(context -> assertThat(context).hasNotFailed().getBean(AllowedOrigins.class)
                         .isSameAs(context.getBean("userOrigins")));
+    }
+
+    @Test
+    void decoratorFactoryBeansWrapTheAphelionHandlerInOrderBehindAdmission() {
+        runner.withUserConfiguration(UserDecoratorsConfiguration.class).run(context -> {
+            WebSocketHandler endpoint = context.getBean(AdmissionWebSocketHandlerDecorator.class);
+            List<String> chain = new java.util.ArrayList<>();
+            for (WebSocketHandler handler = endpoint; handler != null;
+                    handler = handler instanceof WebSocketHandlerDecorator decorator ? decorator.getDelegate() : null) {
+                chain.add(handler instanceof NamedDecorator named ? named.name : handler.getClass().getSimpleName());
+            }
+            assertThat(chain).as("the last factory is called first").containsExactly(
+                    "AdmissionWebSocketHandlerDecorator", "second", "first", "AphelionWebSocketHandler");
+            assertThat(((WebSocketHandlerDecorator) endpoint).getLastHandler())
+                    .isSameAs(context.getBean(AphelionWebSocketHandler.class));
+        });
     }
 
     @Test
@@ -285,6 +306,33 @@ class AphelionAutoConfigurationTest {
                 public void onMessage(GameSession session, C2S message) {
                 }
             };
+        }
+    }
+
+    /** A decorator that only has a name. */
+    static final class NamedDecorator extends WebSocketHandlerDecorator {
+
+        final String name;
+
+        NamedDecorator(WebSocketHandler delegate, String name) {
+            super(delegate);
+            this.name = name;
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class UserDecoratorsConfiguration {
+
+        @Bean
+        @Order(2)
+        WebSocketHandlerDecoratorFactory secondDecorator() {
+            return handler -> new NamedDecorator(handler, "second");
+        }
+
+        @Bean
+        @Order(1)
+        WebSocketHandlerDecoratorFactory firstDecorator() {
+            return handler -> new NamedDecorator(handler, "first");
         }
     }
 
