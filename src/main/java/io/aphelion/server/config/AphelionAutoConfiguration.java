@@ -24,6 +24,8 @@ import io.aphelion.server.session.SessionRegistry;
 import io.aphelion.server.session.TransportSettings;
 import io.aphelion.server.support.Scheduler;
 import io.aphelion.server.support.SystemScheduler;
+import io.aphelion.server.transport.AdmissionWebSocketHandlerDecorator;
+import io.aphelion.server.transport.AllowedOrigins;
 import io.aphelion.server.transport.AphelionWebSocketHandler;
 import io.aphelion.server.transport.ClientConnectionFactory;
 import io.aphelion.server.transport.OpenWebSockets;
@@ -37,11 +39,16 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Import;
+import org.springframework.web.socket.WebSocketHandler;
+import org.springframework.web.socket.handler.WebSocketHandlerDecoratorFactory;
 
 /**
  * Wires the Aphelion transport. Every bean backs off when the application declares its own,
  * above all the game ({@link GameService}, or {@link GameMessageService} over game.proto), which
- * protocol 2 gets wrapped in every {@link GameServiceDecorator} bean, in order.
+ * protocol 2 gets wrapped in every {@link GameServiceDecorator} bean, in order. Both websocket
+ * engines share what sits at the edge: one handler chain ({@link #aphelionEndpointHandler}, with
+ * every {@link WebSocketHandlerDecoratorFactory} bean), the allowed origins, the trusted proxies
+ * and the idle timeout.
  */
 @AutoConfiguration
 @EnableConfigurationProperties(AphelionProperties.class)
@@ -158,6 +165,30 @@ public class AphelionAutoConfiguration {
     }
 
     /**
+     * The handler both engines hand every websocket to: admission first (a websocket refused during
+     * shutdown reaches no application code), then the application's
+     * {@link WebSocketHandlerDecoratorFactory} beans in order (the first wraps the Aphelion handler,
+     * the next wraps that, so the last is called first), then {@link AphelionWebSocketHandler}.
+     */
+    @Bean
+    @ConditionalOnMissingBean
+    AdmissionWebSocketHandlerDecorator aphelionEndpointHandler(AphelionWebSocketHandler handler, OpenWebSockets openWebSockets,
+            ObjectProvider<WebSocketHandlerDecoratorFactory> decorators) {
+        WebSocketHandler decorated = handler;
+        for (WebSocketHandlerDecoratorFactory decorator : decorators.orderedStream().toList()) {
+            decorated = decorator.decorate(decorated);
+        }
+        return new AdmissionWebSocketHandlerDecorator(decorated, openWebSockets);
+    }
+
+    /** The browser origins allowed to connect ({@code aphelion.websocket.allowed-origins}), for both engines. */
+    @Bean
+    @ConditionalOnMissingBean
+    AllowedOrigins aphelionAllowedOrigins(AphelionProperties properties) {
+        return AllowedOrigins.of(properties.getWebsocket().getAllowedOrigins());
+    }
+
+    /**
      * The proxies whose {@code X-Forwarded-For} names the client ({@code aphelion.websocket.trusted-proxies}),
      * parsed once for both engines.
      */
@@ -174,6 +205,7 @@ public class AphelionAutoConfiguration {
         return new OpenWebSockets();
     }
 
+    /** The idle timeout of every websocket, on both engines. */
     static Duration websocketIdleTimeout(AphelionProperties.Websocket ws) {
         // Liveness is ours (pings and pongs); Jetty's idle timer is only a backstop behind it.
         return ws.getPingInterval().plus(ws.getPongTimeout()).multipliedBy(2);

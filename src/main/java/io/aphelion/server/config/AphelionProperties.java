@@ -112,8 +112,10 @@ public class AphelionProperties implements Validator {
          * upgrade itself in front of the servlet context and speaks RFC 6455 directly on Jetty's
          * socket, reading on the selector thread and coalescing writes (several times less heap
          * per connection, more handshakes and round trips per second; docs/BENCHMARKS.md).
-         * "servlet": Spring's BinaryWebSocketHandler behind the servlet container, for when
-         * servlet filters (Spring Security, say) must see the upgrade. Same protocol behaviour.
+         * "servlet": Spring's websocket support behind the servlet container, for when servlet
+         * filters (Spring Security, say) must see the upgrade. Both hand every websocket to the
+         * same Spring handler chain (WebSocketHandlerDecoratorFactory beans included), with the
+         * same origins, trusted proxies and limits: same protocol behaviour.
          */
         private Engine engine = Engine.NATIVE;
 

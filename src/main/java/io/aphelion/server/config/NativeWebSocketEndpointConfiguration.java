@@ -1,10 +1,10 @@
 package io.aphelion.server.config;
 
 import io.aphelion.server.support.Scheduler;
+import io.aphelion.server.transport.AdmissionWebSocketHandlerDecorator;
+import io.aphelion.server.transport.AllowedOrigins;
 import io.aphelion.server.transport.AphelionUpgradeConnectionFactory;
 import io.aphelion.server.transport.AphelionUpgradeHandler;
-import io.aphelion.server.transport.ClientConnectionFactory;
-import io.aphelion.server.transport.OpenWebSockets;
 import io.aphelion.server.transport.TrustedProxies;
 
 import org.eclipse.jetty.server.AbstractConnector;
@@ -21,21 +21,22 @@ import org.springframework.context.annotation.Bean;
  * {@code aphelion.websocket.path} (below the servlet context path) and speaks RFC 6455 itself on
  * Jetty's socket, before any servlet, filter or Spring MVC sees the request; every other request
  * passes through to the servlet context. An {@link AphelionUpgradeConnectionFactory} on each
- * connector lets valid upgrades skip the handlers altogether. Same limits, idle timeout, origins, trusted proxies and
- * admission as the servlet engine ({@link WebSocketEndpointConfiguration}). Imported by
- * {@link AphelionAutoConfiguration}.
+ * connector lets valid upgrades skip the handlers altogether. Every websocket's events go to the
+ * same handler chain as on the servlet engine ({@link WebSocketEndpointConfiguration}): admission,
+ * the application's decorators, then the Aphelion handler; same limits, idle timeout, allowed
+ * origins and trusted proxies. Imported by {@link AphelionAutoConfiguration}.
  */
 @ConditionalOnProperty(name = "aphelion.websocket.engine", havingValue = "native", matchIfMissing = true)
 class NativeWebSocketEndpointConfiguration {
 
     @Bean
-    JettyServerCustomizer aphelionNativeWebSocketEndpoint(AphelionProperties properties, ClientConnectionFactory connections,
-            OpenWebSockets openWebSockets, Scheduler scheduler, TrustedProxies trustedProxies) {
+    JettyServerCustomizer aphelionNativeWebSocketEndpoint(AphelionProperties properties,
+            AdmissionWebSocketHandlerDecorator endpointHandler, Scheduler scheduler, TrustedProxies trustedProxies,
+            AllowedOrigins allowedOrigins) {
         AphelionProperties.Websocket ws = properties.getWebsocket();
         return server -> {
             String path = contextPathPrefix(server.getDescendant(ContextHandler.class)) + ws.getPath();
-            AphelionUpgradeHandler upgrade = new AphelionUpgradeHandler(path, connections, openWebSockets,
-                    trustedProxies, ws.getAllowedOrigins(),
+            AphelionUpgradeHandler upgrade = new AphelionUpgradeHandler(path, endpointHandler, trustedProxies, allowedOrigins,
                     ws.getMaxMessageSize().toBytes(), AphelionAutoConfiguration.websocketIdleTimeout(ws),
                     ws.getSendTimeLimit(), scheduler);
             upgrade.setHandler(server.getHandler());

@@ -2,12 +2,13 @@ package io.aphelion.server.config;
 
 import io.aphelion.server.transport.AcceptedAtInterceptor;
 import io.aphelion.server.transport.AdmissionWebSocketHandlerDecorator;
-import io.aphelion.server.transport.AphelionWebSocketHandler;
+import io.aphelion.server.transport.AllowedOrigins;
+import io.aphelion.server.transport.AllowedOriginsInterceptor;
 import io.aphelion.server.transport.ForwardedClientAddressInterceptor;
-import io.aphelion.server.transport.OpenWebSockets;
 import io.aphelion.server.transport.TrustedProxies;
 
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.web.cors.CorsConfiguration;
 import org.springframework.web.socket.config.annotation.EnableWebSocket;
 import org.springframework.web.socket.config.annotation.WebSocketConfigurer;
 import org.springframework.web.socket.config.annotation.WebSocketHandlerRegistry;
@@ -15,27 +16,29 @@ import org.springframework.web.socket.server.jetty.JettyRequestUpgradeStrategy;
 import org.springframework.web.socket.server.support.DefaultHandshakeHandler;
 
 /**
- * The servlet engine ({@code aphelion.websocket.engine=servlet}): registers the
- * websocket endpoint on {@code aphelion.websocket.path} through Spring's handshake, upgraded by
- * Jetty (asynchronous writes), with the frame size limit and the allowed origins; admission
- * (refused during shutdown) in front of the handler, and the client address from trusted proxies.
- * Imported by {@link AphelionAutoConfiguration} (not component-scanned).
+ * The servlet engine ({@code aphelion.websocket.engine=servlet}): registers the websocket endpoint
+ * on {@code aphelion.websocket.path} through Spring's handshake, upgraded by Jetty (asynchronous
+ * writes), behind the servlet container's filters (what this engine is for: Spring Security and
+ * other filters see the upgrade). Every websocket's events go to the same handler chain as on the
+ * native engine (admission, the application's decorators, then the Aphelion handler), with the
+ * same frame size limit, idle timeout, allowed origins ({@link AllowedOriginsInterceptor}) and
+ * trusted proxies. Imported by {@link AphelionAutoConfiguration} (not component-scanned).
  */
 @EnableWebSocket
 @ConditionalOnProperty(name = "aphelion.websocket.engine", havingValue = "servlet")
 class WebSocketEndpointConfiguration implements WebSocketConfigurer {
 
     private final AphelionProperties properties;
-    private final AphelionWebSocketHandler handler;
-    private final OpenWebSockets openWebSockets;
+    private final AdmissionWebSocketHandlerDecorator endpointHandler;
     private final TrustedProxies trustedProxies;
+    private final AllowedOrigins allowedOrigins;
 
-    WebSocketEndpointConfiguration(AphelionProperties properties, AphelionWebSocketHandler handler,
-            OpenWebSockets openWebSockets, TrustedProxies trustedProxies) {
+    WebSocketEndpointConfiguration(AphelionProperties properties, AdmissionWebSocketHandlerDecorator endpointHandler,
+            TrustedProxies trustedProxies, AllowedOrigins allowedOrigins) {
         this.properties = properties;
-        this.handler = handler;
-        this.openWebSockets = openWebSockets;
+        this.endpointHandler = endpointHandler;
         this.trustedProxies = trustedProxies;
+        this.allowedOrigins = allowedOrigins;
     }
 
     @Override
@@ -48,9 +51,11 @@ class WebSocketEndpointConfiguration implements WebSocketConfigurer {
             configurable.setMaxTextMessageSize(maxMessageSize);
             configurable.setIdleTimeout(AphelionAutoConfiguration.websocketIdleTimeout(ws));
         });
-        registry.addHandler(new AdmissionWebSocketHandlerDecorator(handler, openWebSockets), ws.getPath())
+        registry.addHandler(endpointHandler, ws.getPath())
                 .setHandshakeHandler(new DefaultHandshakeHandler(upgrade))
-                .addInterceptors(new AcceptedAtInterceptor(), new ForwardedClientAddressInterceptor(trustedProxies))
-                .setAllowedOriginPatterns(ws.getAllowedOrigins().toArray(String[]::new));
+                .addInterceptors(new AllowedOriginsInterceptor(allowedOrigins), new AcceptedAtInterceptor(),
+                        new ForwardedClientAddressInterceptor(trustedProxies))
+                // Spring always adds its own origin check behind ours: it lets every origin through, ours decides.
+                .setAllowedOriginPatterns(CorsConfiguration.ALL);
     }
 }

@@ -310,6 +310,10 @@ public final class ClientConnection implements FrameSink.Source {
      * Harmless when already closed.
      */
     public void close(int code, String reason) {
+        if (state.get() == State.CLOSED) {
+            return;
+        }
+        sink.flush(); // while still open: what was queued (the init reply, answers) goes ahead of the close frame
         if (state.getAndSet(State.CLOSED) == State.CLOSED) {
             return;
         }

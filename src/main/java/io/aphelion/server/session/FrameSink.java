@@ -28,6 +28,15 @@ public interface FrameSink {
      */
     void wake();
 
+    /**
+     * Like {@link #wake}, but at once even where wakes are deferred (during a read batch): the
+     * connection is about to close, and what it queued so far (its init reply above all) must
+     * leave ahead of the close frame.
+     */
+    default void flush() {
+        wake();
+    }
+
     /** Sends a websocket ping frame with this payload (at most 125 bytes; the sink copies it). */
     void sendPing(ByteBuffer payload);
 

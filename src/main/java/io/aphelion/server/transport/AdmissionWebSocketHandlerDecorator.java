@@ -15,11 +15,16 @@ import org.springframework.web.socket.WebSocketSession;
 import org.springframework.web.socket.handler.WebSocketHandlerDecorator;
 
 /**
- * Admission in front of the endpoint's handler: records every websocket in {@link OpenWebSockets}
- * and, once the server stops admitting (graceful shutdown), closes each new one with 1001 before
- * the handler ever sees it.
+ * Admission, the outermost handler of both engines: records every websocket in
+ * {@link OpenWebSockets} and, once the server stops admitting (graceful shutdown), closes each new
+ * one with 1001 before any handler behind it (the application's decorators, then
+ * {@link AphelionWebSocketHandler}) ever hears of it.
  *
- * <p>Called by the container, one callback at a time per websocket.
+ * <p>A refused websocket is marked in a field of its session when the session has one
+ * ({@link ClientConnectionHolder}, the native engine), else in its attributes; a native session is
+ * tracked as itself, a Spring session through a small view of it.
+ *
+ * <p>Called by the engine, one callback at a time per websocket.
  */
 public final class AdmissionWebSocketHandlerDecorator extends WebSocketHandlerDecorator {
 
@@ -40,8 +45,8 @@ public final class AdmissionWebSocketHandlerDecorator extends WebSocketHandlerDe
 
     @Override
     public void afterConnectionEstablished(WebSocketSession webSocket) throws Exception {
-        if (!openWebSockets.admit(new SpringWebSocket(webSocket))) {
-            webSocket.getAttributes().put(REFUSED_ATTRIBUTE, Boolean.TRUE);
+        if (!openWebSockets.admit(tracked(webSocket))) {
+            refuse(webSocket);
             log.debug("Refusing websocket from {}: shutting down", webSocket.getRemoteAddress());
             webSocket.close(SHUTTING_DOWN);
             return;
@@ -71,12 +76,27 @@ public final class AdmissionWebSocketHandlerDecorator extends WebSocketHandlerDe
             }
         }
         finally {
-            openWebSockets.closed(new SpringWebSocket(webSocket));
+            openWebSockets.closed(tracked(webSocket));
+        }
+    }
+
+    /** The websocket as {@link OpenWebSockets} tracks it: equal for the same session. */
+    private static OpenWebSockets.WebSocket tracked(WebSocketSession webSocket) {
+        return webSocket instanceof OpenWebSockets.WebSocket own ? own : new SpringWebSocket(webSocket);
+    }
+
+    private static void refuse(WebSocketSession webSocket) {
+        if (webSocket instanceof ClientConnectionHolder holder) {
+            holder.refuse();
+        }
+        else {
+            webSocket.getAttributes().put(REFUSED_ATTRIBUTE, Boolean.TRUE);
         }
     }
 
     private static boolean refused(WebSocketSession webSocket) {
-        return webSocket.getAttributes().containsKey(REFUSED_ATTRIBUTE);
+        return webSocket instanceof ClientConnectionHolder holder
+                ? holder.refused() : webSocket.getAttributes().containsKey(REFUSED_ATTRIBUTE);
     }
 
     /** A Spring websocket as {@link OpenWebSockets} sees it; equal for the same session. */

@@ -2,8 +2,8 @@ package io.aphelion.server.transport;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.Executor;
 
 import io.aphelion.server.support.Scheduler;
@@ -27,7 +27,7 @@ import org.eclipse.jetty.util.Callback;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import org.springframework.web.cors.CorsConfiguration;
+import org.springframework.web.socket.WebSocketHandler;
 
 /**
  * The native engine's upgrade ({@code aphelion.websocket.engine=native}, the default): a Jetty
@@ -40,13 +40,16 @@ import org.springframework.web.cors.CorsConfiguration;
  * <li>400 for a request that is not an HTTP/1.1 {@code GET} with {@code Upgrade: websocket} and
  * {@code Connection: Upgrade}, or whose {@code Sec-WebSocket-Key} is not 16 bytes of base64;
  * <li>426 with {@code Sec-WebSocket-Version: 13} for any other websocket version;
- * <li>403 for an {@code Origin} that is neither the server's own nor allowed by
- * {@code aphelion.websocket.allowed-origins} (requests without one, from native clients, pass);
+ * <li>403 for an {@code Origin} that {@link AllowedOrigins} refuses: neither the server's own nor
+ * allowed by {@code aphelion.websocket.allowed-origins} (requests without one, from native clients,
+ * pass), as on the servlet engine;
  * <li>101 otherwise. No extension and no subprotocol is negotiated.
  * </ul>
  * The client's address is the socket's peer, or the {@code X-Forwarded-For} client when the peer
- * is a trusted proxy ({@link TrustedProxies}). Admission (refused during shutdown) happens when
- * the websocket opens.
+ * is a trusted proxy ({@link TrustedProxies#clientSocketAddress}, as on the servlet engine). The
+ * websocket's events go to the endpoint's handler (admission, which refuses websockets during
+ * shutdown, the application's decorators, then {@link AphelionWebSocketHandler}) through its
+ * {@link NativeWebSocketSession}.
  *
  * <p>Most upgrades never reach the handler: {@link AphelionUpgradeConnectionFactory} lets Jetty's
  * HTTP/1.1 parser hand a valid upgrade straight to {@link #upgradeEarly} (no handler chain, no
@@ -61,33 +64,26 @@ public final class AphelionUpgradeHandler extends Handler.Wrapper {
 
     private final Scheduler timers;
     private final String path;
-    private final ClientConnectionFactory connections;
-    private final OpenWebSockets openWebSockets;
     private final TrustedProxies trustedProxies;
-    /** The allowed origin patterns, matched as Spring's CORS support matches them. */
-    private final CorsConfiguration origins = new CorsConfiguration();
-    private final int maxMessageSize;
-    private final Duration idleTimeout;
-    private final Duration sendTimeLimit;
+    private final AllowedOrigins allowedOrigins;
+    /** What every websocket shares: the handler, the path, the limits. */
+    private final NativeEndpoint endpoint;
 
     /**
      * @param path the full request path served (servlet context path included)
+     * @param handler the endpoint's decorated handler, which every websocket's events go to
      * @param maxMessageSize the largest binary message accepted, in bytes (1009 above it)
      * @param idleTimeout how long a silent socket stays open (a backstop behind the server's pings)
      * @param sendTimeLimit longest time one write may take (zero: no limit)
      */
-    public AphelionUpgradeHandler(String path, ClientConnectionFactory connections, OpenWebSockets openWebSockets,
-            TrustedProxies trustedProxies, List<String> allowedOriginPatterns, long maxMessageSize, Duration idleTimeout,
-            Duration sendTimeLimit, Scheduler timers) {
-        this.sendTimeLimit = sendTimeLimit;
+    public AphelionUpgradeHandler(String path, WebSocketHandler handler, TrustedProxies trustedProxies,
+            AllowedOrigins allowedOrigins, long maxMessageSize, Duration idleTimeout, Duration sendTimeLimit, Scheduler timers) {
         this.path = path;
         this.timers = timers;
-        this.connections = connections;
-        this.openWebSockets = openWebSockets;
         this.trustedProxies = trustedProxies;
-        this.origins.setAllowedOriginPatterns(allowedOriginPatterns);
-        this.maxMessageSize = (int) Math.min(maxMessageSize, Integer.MAX_VALUE - 8);
-        this.idleTimeout = idleTimeout;
+        this.allowedOrigins = allowedOrigins;
+        this.endpoint = new NativeEndpoint(handler, pathUri(path), (int) Math.min(maxMessageSize, Integer.MAX_VALUE - 8),
+                idleTimeout.toMillis(), sendTimeLimit);
     }
 
     @Override
@@ -99,9 +95,10 @@ public final class AphelionUpgradeHandler extends Handler.Wrapper {
         Refusal refusal = refusal(request.getMethod(), request.getConnectionMetaData().getHttpVersion(), headers);
         if (refusal == null) {
             String origin = headers.get(HttpHeader.ORIGIN);
-            if (origin != null && !sameOrigin(origin, request.getHttpURI()) && origins.checkOrigin(origin) == null) {
+            HttpURI target = request.getHttpURI();
+            if (!allowedOrigins.allows(origin, target.getScheme(), target.getHost(), target.getPort())) {
                 log.debug("Refusing upgrade from origin {}: not in aphelion.websocket.allowed-origins", origin);
-                refusal = new Refusal(HttpStatus.FORBIDDEN_403, "Origin not allowed: see aphelion.websocket.allowed-origins");
+                refusal = new Refusal(HttpStatus.FORBIDDEN_403, AllowedOrigins.REFUSAL);
             }
         }
         if (refusal != null) {
@@ -115,7 +112,7 @@ public final class AphelionUpgradeHandler extends Handler.Wrapper {
         EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
         JettyWebSocket webSocket = newWebSocket(endPoint, request.getComponents().getExecutor(),
                 request.getComponents().getByteBufferPool(),
-                (InetSocketAddress) request.getConnectionMetaData().getRemoteSocketAddress(), headers);
+                (InetSocketAddress) request.getConnectionMetaData().getRemoteSocketAddress(), headers, request.getHttpURI());
         response.setStatus(HttpStatus.SWITCHING_PROTOCOLS_101);
         putSwitchingHeaders(response.getHeaders(), headers.get(HttpHeader.SEC_WEBSOCKET_KEY));
         // Jetty swaps the socket over to the websocket once the 101 is written.
@@ -140,12 +137,11 @@ public final class AphelionUpgradeHandler extends Handler.Wrapper {
         if (refusal(request.getMethod(), request.getHttpVersion(), headers) != null) {
             return null;
         }
-        String origin = headers.get(HttpHeader.ORIGIN);
-        if (origin != null && origins.checkOrigin(origin) == null) {
+        if (!allowedOrigins.allowsByPattern(headers.get(HttpHeader.ORIGIN))) {
             return null;
         }
         JettyWebSocket webSocket = newWebSocket(endPoint, connector.getExecutor(), connector.getByteBufferPool(),
-                (InetSocketAddress) endPoint.getRemoteSocketAddress(), headers);
+                (InetSocketAddress) endPoint.getRemoteSocketAddress(), headers, request.getHttpURI());
         putSwitchingHeaders(answer, headers.get(HttpHeader.SEC_WEBSOCKET_KEY));
         return webSocket;
     }
@@ -173,37 +169,41 @@ public final class AphelionUpgradeHandler extends Handler.Wrapper {
     }
 
     private JettyWebSocket newWebSocket(EndPoint endPoint, Executor executor, ByteBufferPool pool, InetSocketAddress peer,
-            HttpFields headers) {
-        InetSocketAddress client = trustedProxies.clientSocketAddress(peer,
-                headers.getValuesList(ForwardedClientAddressInterceptor.X_FORWARDED_FOR));
-        return new JettyWebSocket(endPoint, executor, pool, timers, openWebSockets, connections, client, maxMessageSize,
-                idleTimeout, sendTimeLimit);
+            HttpFields headers, HttpURI target) {
+        InetSocketAddress client = trustedProxies.clientSocketAddress(peer, headers.getValuesList(TrustedProxies.X_FORWARDED_FOR));
+        return new JettyWebSocket(endPoint, executor, pool, timers, endpoint, client, uri(target));
+    }
+
+    /**
+     * The request's path and query as a relative URI: the endpoint's own, shared by every websocket,
+     * unless the request carried a query (only then is one made for it).
+     */
+    private URI uri(HttpURI target) {
+        String query = target.getQuery();
+        if (query == null) {
+            return endpoint.path();
+        }
+        try {
+            return URI.create(path + "?" + query);
+        }
+        catch (IllegalArgumentException ex) {
+            return endpoint.path();
+        }
+    }
+
+    /** The path as a relative URI, its characters that are not legal in one quoted. */
+    private static URI pathUri(String path) {
+        try {
+            return new URI(null, null, path, null);
+        }
+        catch (URISyntaxException ex) {
+            throw new IllegalArgumentException("Not a path: " + path, ex);
+        }
     }
 
     private static void putSwitchingHeaders(HttpFields.Mutable answer, String key) {
         answer.put(HttpHeader.UPGRADE, "websocket");
         answer.put(HttpHeader.CONNECTION, "Upgrade");
         answer.put(HttpHeader.SEC_WEBSOCKET_ACCEPT, WebSocketProtocol.acceptKey(key));
-    }
-
-    /** Whether {@code origin} is the scheme, host and port the request was sent to. */
-    static boolean sameOrigin(String origin, HttpURI target) {
-        try {
-            URI uri = URI.create(origin);
-            return uri.getScheme() != null && uri.getHost() != null
-                    && uri.getScheme().equalsIgnoreCase(target.getScheme())
-                    && uri.getHost().equalsIgnoreCase(target.getHost())
-                    && port(uri.getScheme(), uri.getPort()) == port(target.getScheme(), target.getPort());
-        }
-        catch (IllegalArgumentException ex) {
-            return false;
-        }
-    }
-
-    private static int port(String scheme, int port) {
-        if (port > 0) {
-            return port;
-        }
-        return "https".equalsIgnoreCase(scheme) || "wss".equalsIgnoreCase(scheme) ? 443 : 80;
     }
 }

@@ -2,9 +2,11 @@ package io.aphelion.server.transport;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Map;
 
 import io.aphelion.server.session.ClientConnection;
 import io.aphelion.server.support.Scheduler;
+import io.aphelion.server.session.FrameSink;
 
 import org.springframework.web.socket.BinaryMessage;
 import org.springframework.web.socket.CloseStatus;
@@ -13,19 +15,28 @@ import org.springframework.web.socket.TextMessage;
 import org.springframework.web.socket.WebSocketSession;
 import org.springframework.web.socket.adapter.jetty.JettyWebSocketSession;
 import org.springframework.web.socket.handler.BinaryWebSocketHandler;
+import org.springframework.web.socket.handler.WebSocketSessionDecorator;
 
 /**
- * The websocket endpoint: decodes nothing itself, only routes container callbacks to the
- * websocket's {@link ClientConnection}, which owns the protocol state.
+ * The websocket endpoint of both engines: every websocket's events, whether from the native
+ * engine's {@link NativeWebSocketSession} or from Spring's own session on the servlet engine, end
+ * here, behind admission and the application's decorators. It decodes nothing itself: it makes
+ * each websocket's {@link ClientConnection}, which owns the protocol state, and routes the events
+ * to it.
+ *
+ * <p>Where each websocket's connection lives: in a field of the session when the session keeps it
+ * ({@link ClientConnectionHolder}, the native engine: no map per websocket, no look-up per frame),
+ * else in the session's attributes (Spring's sessions, which have that map anyway). A message's
+ * payload is valid only during the call, as the native engine hands out views of its input buffer.
  *
  * <p>Called by the container, one callback at a time per websocket.
  */
 public class AphelionWebSocketHandler extends BinaryWebSocketHandler {
 
-    /** Handshake attribute with the client's {@link InetSocketAddress} when a trusted proxy forwarded it. */
+    /** Handshake attribute with the client's {@link InetSocketAddress} when a trusted proxy forwarded it (servlet engine). */
     public static final String CLIENT_ADDRESS_ATTRIBUTE = "aphelion.clientAddress";
 
-    /** Handshake attribute with the {@code System.currentTimeMillis()} at which the upgrade's socket was accepted. */
+    /** Handshake attribute with the {@code System.currentTimeMillis()} at which the upgrade's socket was accepted (servlet engine). */
     public static final String ACCEPTED_AT_ATTRIBUTE = "aphelion.acceptedAt";
 
     private static final String CONNECTION_ATTRIBUTE = "aphelion.connection";
@@ -46,46 +57,78 @@ public class AphelionWebSocketHandler extends BinaryWebSocketHandler {
 
     @Override
     public void afterConnectionEstablished(WebSocketSession webSocket) {
-        JettyWebSocketSession jetty = (JettyWebSocketSession) webSocket;
-        Object forwarded = webSocket.getAttributes().get(CLIENT_ADDRESS_ATTRIBUTE);
+        ClientConnectionHolder holder = ClientConnectionHolder.of(webSocket);
+        ClientConnection connection;
+        long acceptedAt;
+        if (holder != null) {
+            connection = connections.create(holder.frameSink());
+            holder.clientConnection(connection);
+            acceptedAt = holder.acceptedAtMillis();
+        }
+        else {
+            Map<String, Object> attributes = webSocket.getAttributes();
+            connection = connections.create(springFrameSink(webSocket, attributes));
+            attributes.put(CONNECTION_ATTRIBUTE, connection);
+            acceptedAt = attributes.get(ACCEPTED_AT_ATTRIBUTE) instanceof Long millis ? millis : 0;
+        }
+        // The init timeout counts from the TCP accept when the engine knows when that was.
+        connection.opened(acceptedAt > 0 ? Duration.ofMillis(Math.max(0, System.currentTimeMillis() - acceptedAt)) : Duration.ZERO);
+    }
+
+    /** Writes through Jetty's websocket session under Spring's, to the client a trusted proxy forwarded if one did. */
+    private FrameSink springFrameSink(WebSocketSession webSocket, Map<String, Object> attributes) {
+        WebSocketSession container = WebSocketSessionDecorator.unwrap(webSocket);
+        if (!(container instanceof JettyWebSocketSession jetty)) {
+            throw new IllegalStateException("The servlet engine runs on Jetty's websocket sessions, not on " + container);
+        }
+        Object forwarded = attributes.get(CLIENT_ADDRESS_ATTRIBUTE);
         InetSocketAddress remote = forwarded instanceof InetSocketAddress address ? address : webSocket.getRemoteAddress();
-        ClientConnection connection = connections.create(new JettyFrameSink(jetty.getNativeSession(), remote, timers, sendTimeLimit));
-        webSocket.getAttributes().put(CONNECTION_ATTRIBUTE, connection);
-        // The init timeout counts from the TCP accept when the container told us when that was.
-        Object acceptedAt = webSocket.getAttributes().get(ACCEPTED_AT_ATTRIBUTE);
-        connection.opened(acceptedAt instanceof Long millis
-                ? Duration.ofMillis(Math.max(0, System.currentTimeMillis() - millis)) : Duration.ZERO);
+        return new JettyFrameSink(jetty.getNativeSession(), remote, timers, sendTimeLimit);
     }
 
     @Override
     protected void handleBinaryMessage(WebSocketSession webSocket, BinaryMessage message) {
-        connection(webSocket).onFrame(message.getPayload());
+        ClientConnection connection = connection(webSocket);
+        if (connection != null) {
+            connection.onFrame(message.getPayload());
+        }
     }
 
     @Override
     protected void handleTextMessage(WebSocketSession webSocket, TextMessage message) {
-        connection(webSocket).onText();
+        ClientConnection connection = connection(webSocket);
+        if (connection != null) {
+            connection.onText();
+        }
     }
 
     @Override
     protected void handlePongMessage(WebSocketSession webSocket, PongMessage message) {
-        connection(webSocket).onPong(message.getPayload());
+        ClientConnection connection = connection(webSocket);
+        if (connection != null) {
+            connection.onPong(message.getPayload());
+        }
     }
 
     @Override
     public void handleTransportError(WebSocketSession webSocket, Throwable exception) {
-        // Jetty closes the websocket after a transport error; afterConnectionClosed follows.
+        // The engine closes the websocket after a transport error; afterConnectionClosed follows.
     }
 
     @Override
     public void afterConnectionClosed(WebSocketSession webSocket, CloseStatus status) {
-        ClientConnection connection = (ClientConnection) webSocket.getAttributes().get(CONNECTION_ATTRIBUTE);
+        ClientConnection connection = connection(webSocket);
         if (connection != null) {
             connection.onClosed(status.getCode());
         }
     }
 
+    /** The websocket's connection; null when none was made (a decorator in front refused the websocket). */
     private static ClientConnection connection(WebSocketSession webSocket) {
-        return (ClientConnection) webSocket.getAttributes().get(CONNECTION_ATTRIBUTE);
+        if (webSocket instanceof ClientConnectionHolder holder) {
+            return holder.clientConnection();
+        }
+        ClientConnectionHolder holder = ClientConnectionHolder.of(webSocket);
+        return holder != null ? holder.clientConnection() : (ClientConnection) webSocket.getAttributes().get(CONNECTION_ATTRIBUTE);
     }
 }

@@ -9,17 +9,15 @@ import org.springframework.web.socket.WebSocketHandler;
 import org.springframework.web.socket.server.HandshakeInterceptor;
 
 /**
- * Takes the client's address from {@code X-Forwarded-For} when the upgrade comes from a trusted
- * proxy ({@code aphelion.websocket.trusted-proxies}), and hands it to the handler under
+ * Servlet engine: takes the client's address from {@code X-Forwarded-For} when the upgrade comes
+ * from a trusted proxy ({@code aphelion.websocket.trusted-proxies}), through
+ * {@link TrustedProxies#clientSocketAddress} as the native engine does, and hands it to the handler under
  * {@link AphelionWebSocketHandler#CLIENT_ADDRESS_ATTRIBUTE}. The header names no client port:
  * the forwarded address carries port 0. From an untrusted peer, the header is ignored.
  *
  * <p>Stateless and thread-safe; called on a container thread during the upgrade.
  */
 public final class ForwardedClientAddressInterceptor implements HandshakeInterceptor {
-
-    /** The de-facto header of proxies (Varnish, nginx, HAProxy): {@code client, proxy1, proxy2}. */
-    static final String X_FORWARDED_FOR = "X-Forwarded-For";
 
     private final TrustedProxies trustedProxies;
 
@@ -34,7 +32,7 @@ public final class ForwardedClientAddressInterceptor implements HandshakeInterce
         if (peer == null) {
             return true;
         }
-        InetSocketAddress client = trustedProxies.clientSocketAddress(peer, request.getHeaders().get(X_FORWARDED_FOR));
+        InetSocketAddress client = trustedProxies.clientSocketAddress(peer, request.getHeaders().get(TrustedProxies.X_FORWARDED_FOR));
         if (client != peer) {
             attributes.put(AphelionWebSocketHandler.CLIENT_ADDRESS_ATTRIBUTE, client);
         }

@@ -1,6 +1,7 @@
 package io.aphelion.server.transport;
 
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.Executor;
@@ -22,16 +23,23 @@ import org.eclipse.jetty.util.BufferUtil;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import org.springframework.web.socket.BinaryMessage;
+import org.springframework.web.socket.CloseStatus;
+import org.springframework.web.socket.PongMessage;
+
 /**
  * One websocket of the native engine: RFC 6455 spoken directly on Jetty's socket after
  * {@link AphelionUpgradeHandler} answered the upgrade, with no websocket library in between.
- * It reads frames with a {@link FrameReader}, hands binary messages to its {@link ClientConnection},
- * and is that connection's {@link FrameSink}.
+ * It reads frames with a {@link FrameReader} and hands what they carry, through its Spring session
+ * ({@link NativeWebSocketSession}), to the same decorated Spring {@code WebSocketHandler} as the
+ * servlet engine's: admission, the application's decorators, then {@link AphelionWebSocketHandler},
+ * which makes the websocket's {@code ClientConnection}. It is that connection's {@link FrameSink}.
  *
  * <p><b>Reads run on Jetty's selector thread</b> (a non-blocking fillable callback): a frame is
  * read, handled and, for a ping, answered and written on one thread, with no hand-off to a pool.
  * Nothing on that path blocks: the session's lock is held briefly, game messages go to the game
- * executor, writes are asynchronous. The input buffer comes from Jetty's pool and goes back as
+ * executor, writes are asynchronous. A frame costs the handler chain one message object and a few
+ * calls: no map look-up, no lock. The input buffer comes from Jetty's pool and goes back as
  * soon as everything in it was read, so an idle websocket holds no buffer.
  *
  * <p><b>Writes</b> are pulled ({@link FrameSink}): one write at a time through a {@link WritePump},
@@ -47,7 +55,9 @@ import org.slf4j.LoggerFactory;
  * <p><b>Closing</b> follows RFC 6455 7: a close frame is written once; after a close we send,
  * the socket is closed when the client's close frame arrives or {@link #CLOSE_HANDSHAKE_TIMEOUT}
  * passes, and at once when we closed for a protocol violation; a client's close frame is echoed
- * and then the socket is closed. Whatever ends the socket, the connection hears of it once.
+ * and then the socket is closed. Whatever ends the socket, the handler hears of it once
+ * ({@code afterConnectionClosed}): at the client's close frame, at a protocol violation, or when the
+ * socket closes, whichever comes first.
  *
  * <p>Threads: {@link #onFillable} and the {@link FrameReader.Handler} methods run on the reading
  * thread, one at a time; the {@link FrameSink} methods and {@link #close} may come from any thread;
@@ -55,8 +65,8 @@ import org.slf4j.LoggerFactory;
  * state is guarded by {@link #pump}'s monitor.
  */
 final class JettyWebSocket extends AbstractConnection.NonBlocking
-        implements org.eclipse.jetty.io.Connection.UpgradeTo, FrameSink, FrameSink.Writer, OpenWebSockets.WebSocket,
-        FrameReader.Handler, WritePump.Output<RetainableByteBuffer> {
+        implements org.eclipse.jetty.io.Connection.UpgradeTo, FrameSink, FrameSink.Writer, FrameReader.Handler,
+        WritePump.Output<RetainableByteBuffer> {
 
     private static final Logger log = LoggerFactory.getLogger(JettyWebSocket.class);
 
@@ -65,6 +75,9 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
      * waits for the next write.
      */
     static final int MAX_WRITE_BYTES = 16 * 1024;
+
+    /** Messages an application's handler sent ({@link NativeWebSocketSession#sendMessage}) that may wait at once. */
+    static final int MAX_WAITING_MESSAGES = 64;
 
     /** Room every write keeps for a close frame (2-byte header, at most 125 bytes of payload). */
     private static final int CLOSE_FRAME_ROOM = 2 + 125;
@@ -89,25 +102,21 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
     /** Closes the socket {@link #CLOSE_HANDSHAKE_TIMEOUT} after our close frame was queued, whatever arrives meanwhile. */
     private volatile Scheduler.Cancellable closeDeadline = Scheduler.Cancellable.NONE;
     private final FrameReader reader;
-    private final OpenWebSockets openWebSockets;
-    private final ClientConnectionFactory connections;
     /** The client's address, after any trusted proxy. */
     private final InetSocketAddress remoteAddress;
-    private final long idleTimeoutMillis;
     /** The one write loop; its monitor guards the control and close state below. */
     private final WritePump<RetainableByteBuffer> pump;
     /** Where frames are pulled from: the connection, once bound. */
     private volatile Source source;
-
-    /** The connection, set once on open; null before, and forever when admission refused it. */
-    private volatile ClientConnection connection;
+    /** This websocket as Spring's handlers see it; holds the connection once the handler made it. */
+    private final NativeWebSocketSession session;
 
     // Reading thread only (whoever moved readState to READING, or onClose once nobody reads).
     /** Bytes received and not read yet (an incomplete frame), or null while there are none. */
     private RetainableByteBuffer input;
     /**
      * {@link #IDLE}, {@link #READING} (a thread is in {@link #onFillable} and owns {@link #input}) or
-     * {@link #CLOSED} (the socket closed; the connection and the registry have been told): whoever
+     * {@link #CLOSED} (the socket closed; the handlers have been told): whoever
      * finds the socket closed and nobody reading returns the input buffer.
      */
     private final AtomicInteger readState = new AtomicInteger(IDLE);
@@ -126,6 +135,8 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
     private byte[] pendingPong;
     /** The ping waiting, at most one. */
     private byte[] pendingPing;
+    /** Whole binary messages an application's handler sent, oldest first; null while none ever waited. */
+    private java.util.ArrayDeque<byte[]> pendingMessages;
     /** Our close frame's payload while it waits for the writer. */
     private byte[] pendingClose;
     /** A close frame was queued: nothing but it is written from now on. */
@@ -144,20 +155,24 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
     private boolean closeInFlight;
 
     /**
-     * @param sendTimeLimit longest time one write may take before the socket is dropped (zero: none)
+     * @param endpoint what every websocket of the endpoint shares: its handler, limits and idle timeout
+     * @param remoteAddress the client's address, after any trusted proxy
+     * @param uri the upgrade request's path and query, as {@link NativeWebSocketSession#getUri()} returns it
      */
-    JettyWebSocket(EndPoint endPoint, Executor executor, ByteBufferPool pool, Scheduler timers, OpenWebSockets openWebSockets,
-            ClientConnectionFactory connections, InetSocketAddress remoteAddress, int maxMessageSize, Duration idleTimeout,
-            Duration sendTimeLimit) {
+    JettyWebSocket(EndPoint endPoint, Executor executor, ByteBufferPool pool, Scheduler timers, NativeEndpoint endpoint,
+            InetSocketAddress remoteAddress, URI uri) {
         super(endPoint, executor);
-        this.pump = new WritePump<>(this, timers, sendTimeLimit);
+        this.pump = new WritePump<>(this, timers, endpoint.sendTimeLimit());
         this.pool = pool;
         this.timers = timers;
-        this.openWebSockets = openWebSockets;
-        this.connections = connections;
         this.remoteAddress = remoteAddress;
-        this.idleTimeoutMillis = idleTimeout.toMillis();
-        this.reader = new FrameReader(this, maxMessageSize);
+        this.reader = new FrameReader(this, endpoint.maxMessageSize());
+        this.session = new NativeWebSocketSession(this, endpoint, uri);
+    }
+
+    /** This websocket as Spring's handlers see it. */
+    NativeWebSocketSession session() {
+        return session;
     }
 
     @Override
@@ -170,17 +185,10 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
     @Override
     public void onOpen() {
         super.onOpen();
-        getEndPoint().setIdleTimeout(idleTimeoutMillis);
-        if (!openWebSockets.admit(this)) {
-            log.debug("Refusing websocket from {}: shutting down", remoteAddress);
-            close(CloseCodes.GOING_AWAY, OpenWebSockets.SHUTTING_DOWN_REASON);
-        }
-        else {
-            ClientConnection opened = connections.create(this);
-            connection = opened;
-            // The init timeout counts from the TCP accept, so the HTTP upgrade's own time is part of it.
-            opened.opened(Duration.ofMillis(Math.max(0, System.currentTimeMillis() - getEndPoint().getCreatedTimeStamp())));
-        }
+        getEndPoint().setIdleTimeout(session.endpoint().idleTimeoutMillis());
+        // Admission (closes it with 1001 while shutting down), the application's decorators, then
+        // AphelionWebSocketHandler, which makes the connection and starts its init timeout.
+        session.opened();
         if (input != null) {
             onFillable();
         }
@@ -280,26 +288,18 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
 
     @Override
     public void onBinary(ByteBuffer message) {
-        ClientConnection connection = this.connection;
-        if (connection != null) {
-            connection.onFrame(message);
-        }
+        session.received(new BinaryMessage(message));
     }
 
     @Override
     public void onText() {
-        ClientConnection connection = this.connection;
-        if (connection != null) {
-            connection.onText();
-        }
+        session.received(NativeWebSocketSession.TEXT_FRAME);
     }
 
     @Override
     public void onPing(ByteBuffer payload) {
-        ClientConnection connection = this.connection;
-        if (connection != null) {
-            connection.countFrame();
-        }
+        // Answered here: Spring's handlers have no message for a ping, but it counts against the rate limit.
+        session.countFrame();
         byte[] pong = new byte[payload.remaining()]; // copied at once, while the payload is valid
         payload.get(payload.position(), pong);
         synchronized (pump) {
@@ -313,18 +313,13 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
 
     @Override
     public void onFragment() {
-        ClientConnection connection = this.connection;
-        if (connection != null) {
-            connection.countFrame();
-        }
+        // The message reaches the handlers once whole; each of its frames counts against the rate limit.
+        session.countFrame();
     }
 
     @Override
     public void onPong(ByteBuffer payload) {
-        ClientConnection connection = this.connection;
-        if (connection != null) {
-            connection.onPong(payload);
-        }
+        session.received(new PongMessage(payload));
     }
 
     @Override
@@ -334,10 +329,7 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
             wakeAfterBatch = false;
             pump.wake();
         }
-        ClientConnection connection = this.connection;
-        if (connection != null) {
-            connection.onClosed(code);
-        }
+        session.closed(new CloseStatus(code, reason));
         // Echo the client's code (RFC 6455 5.5.1); nothing when our own close is queued already.
         writeClose(code == CloseCodes.NO_STATUS ? EMPTY : WebSocketProtocol.closePayload(code, ""));
         closeSocketOnceOurCloseIsOut();
@@ -345,13 +337,10 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
 
     @Override
     public void onViolation(int closeCode, String reason) {
-        ClientConnection connection = this.connection;
-        if (connection != null) {
-            connection.close(closeCode, reason);
-        }
-        else {
-            close(closeCode, reason);
-        }
+        log.debug("Closing websocket from {} with {} ({}): {}", remoteAddress, closeCode, CloseCodes.name(closeCode), reason);
+        close(closeCode, reason);
+        // The handlers hear it as the close it is, with our code.
+        session.closed(new CloseStatus(closeCode, reason));
         closeSocketOnceOurCloseIsOut();
     }
 
@@ -370,7 +359,7 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
         }
     }
 
-    // ---- FrameSink and OpenWebSockets.WebSocket: any thread
+    // ---- FrameSink: any thread
 
     @Override
     public void bind(Source source) {
@@ -387,6 +376,14 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
     }
 
     @Override
+    public void flush() {
+        if (corkedBy == Thread.currentThread()) {
+            wakeAfterBatch = false;
+        }
+        pump.wake();
+    }
+
+    @Override
     public void sendPing(ByteBuffer payload) {
         byte[] ping = new byte[payload.remaining()];
         payload.get(payload.position(), ping);
@@ -397,6 +394,29 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
             pendingPing = ping;
         }
         wake();
+    }
+
+    /**
+     * Queues a whole binary message from outside the session's delivery (an application's
+     * decorator): no ack byte, never re-sent. It leaves with the next write.
+     *
+     * @return false when closing, or when {@link #MAX_WAITING_MESSAGES} already wait
+     */
+    boolean sendMessage(byte[] payload) {
+        synchronized (pump) {
+            if (closeQueued || readState.get() == CLOSED) {
+                return false;
+            }
+            if (pendingMessages == null) {
+                pendingMessages = new java.util.ArrayDeque<>(4);
+            }
+            if (pendingMessages.size() >= MAX_WAITING_MESSAGES) {
+                return false;
+            }
+            pendingMessages.addLast(payload);
+        }
+        wake();
+        return true;
     }
 
     @Override
@@ -479,6 +499,7 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
         if (ping != null) {
             put(WebSocketProtocol.OPCODE_PING, NO_ACK, ping);
         }
+        takeMessages();
         Source source = this.source;
         if (source != null) {
             source.pull(this);
@@ -493,6 +514,21 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
             BufferUtil.flipToFlush(out.getByteBuffer(), 0);
         }
         return out;
+    }
+
+    /** Moves the handlers' waiting messages into the write being gathered, while they fit. Writer thread only. */
+    private void takeMessages() {
+        while (true) {
+            byte[] message;
+            synchronized (pump) {
+                message = pendingMessages == null ? null : pendingMessages.peekFirst();
+                if (message == null || !fits(message.length)) {
+                    return;
+                }
+                pendingMessages.pollFirst();
+            }
+            put(WebSocketProtocol.OPCODE_BINARY, NO_ACK, message);
+        }
     }
 
     @Override
@@ -545,13 +581,7 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
             return false;
         }
         // A backstop only: the connection's own pings notice a silent client first.
-        ClientConnection connection = this.connection;
-        if (connection != null) {
-            connection.close(CloseCodes.GOING_AWAY, "Idle timeout");
-        }
-        else {
-            close(CloseCodes.GOING_AWAY, "Idle timeout");
-        }
+        session.close(CloseCodes.GOING_AWAY, "Idle timeout");
         return false;
     }
 
@@ -572,15 +602,7 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
             releaseInput();
         }
         pump.stop();
-        try {
-            ClientConnection connection = this.connection;
-            if (connection != null) {
-                // Harmless after a close handshake: the connection already knows its code.
-                connection.onClosed(CloseCodes.ABNORMAL);
-            }
-        }
-        finally {
-            openWebSockets.closed(this);
-        }
+        // Nothing after a close frame or a violation: the handlers heard of it then, with its code.
+        session.closed(CloseStatus.NO_CLOSE_FRAME);
     }
 }

@@ -14,8 +14,9 @@ import org.slf4j.LoggerFactory;
  * the closes to complete; health reports it. A context that is stopped and started again (as
  * the test framework pauses cached contexts) admits again.
  *
- * <p>Either engine ({@code aphelion.websocket.engine}) reports its websockets here through the
- * one-method {@link WebSocket} view, so shutdown needs to know neither.
+ * <p>Both engines ({@code aphelion.websocket.engine}) report their websockets here through the
+ * same {@link AdmissionWebSocketHandlerDecorator}, as the one-method {@link WebSocket} view (the
+ * native engine's session is one itself), so shutdown needs to know neither.
  *
  * <p>Thread-safe. {@link #admitting} is a volatile flag;
  * {@link #open} is a concurrent set bounded by the container's connection limit;

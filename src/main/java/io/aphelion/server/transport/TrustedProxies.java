@@ -24,6 +24,12 @@ public final class TrustedProxies {
 
     private static final Logger log = LoggerFactory.getLogger(TrustedProxies.class);
 
+    /**
+     * The de-facto header of proxies (Varnish, nginx, HAProxy): {@code client, proxy1, proxy2}. Both
+     * engines pass its values to {@link #clientSocketAddress}.
+     */
+    public static final String X_FORWARDED_FOR = "X-Forwarded-For";
+
     /** Trusts nobody: every client address is the socket's. */
     public static final TrustedProxies NONE = new TrustedProxies(List.of());
 

@@ -17,6 +17,8 @@ import io.aphelion.server.protocol.game.GameSessions;
 import io.aphelion.server.protocol.game.LobbyGameMessageService;
 import io.aphelion.server.session.SessionRegistry;
 import io.aphelion.server.session.TransportSettings;
+import io.aphelion.server.transport.AdmissionWebSocketHandlerDecorator;
+import io.aphelion.server.transport.AllowedOrigins;
 import io.aphelion.server.transport.AphelionWebSocketHandler;
 
 import org.junit.jupiter.api.Test;
@@ -27,8 +29,12 @@ import org.springframework.boot.test.context.assertj.AssertableWebApplicationCon
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.annotation.Order;
 import org.springframework.util.unit.DataSize;
 import org.springframework.web.servlet.handler.AbstractUrlHandlerMapping;
+import org.springframework.web.socket.WebSocketHandler;
+import org.springframework.web.socket.handler.WebSocketHandlerDecorator;
+import org.springframework.web.socket.handler.WebSocketHandlerDecoratorFactory;
 import org.springframework.web.socket.server.support.WebSocketHttpRequestHandler;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -118,6 +124,35 @@ class AphelionAutoConfigurationTest {
                     assertThat(context.getBean(TransportSettings.class).maxConnections()).isEqualTo(3);
                     assertThat(context.getBean(TransportSettings.class).expiry()).isEqualTo(Duration.ofSeconds(45));
                 });
+    }
+
+    @Test
+    void allowedOriginsAreOneBeanForBothEnginesFromTheProperty() {
+        runner.withPropertyValues("aphelion.websocket.allowed-origins=https://*.example.com").run(context -> {
+            AllowedOrigins origins = context.getBean(AllowedOrigins.class);
+            assertThat(origins.allows("https://play.example.com", "http", "127.0.0.1", 80)).isTrue();
+            assertThat(origins.allows("https://evil.test", "http", "127.0.0.1", 80)).isFalse();
+        });
+        runner.withPropertyValues("aphelion.websocket.engine=servlet")
+                .withBean("userOrigins", AllowedOrigins.class, () -> AllowedOrigins.of(List.of("https://mine.test")))
+                .run(context -> assertThat(context).hasNotFailed().getBean(AllowedOrigins.class)
+                        .isSameAs(context.getBean("userOrigins")));
+    }
+
+    @Test
+    void decoratorFactoryBeansWrapTheAphelionHandlerInOrderBehindAdmission() {
+        runner.withUserConfiguration(UserDecoratorsConfiguration.class).run(context -> {
+            WebSocketHandler endpoint = context.getBean(AdmissionWebSocketHandlerDecorator.class);
+            List<String> chain = new java.util.ArrayList<>();
+            for (WebSocketHandler handler = endpoint; handler != null;
+                    handler = handler instanceof WebSocketHandlerDecorator decorator ? decorator.getDelegate() : null) {
+                chain.add(handler instanceof NamedDecorator named ? named.name : handler.getClass().getSimpleName());
+            }
+            assertThat(chain).as("the last factory is called first").containsExactly(
+                    "AdmissionWebSocketHandlerDecorator", "second", "first", "AphelionWebSocketHandler");
+            assertThat(((WebSocketHandlerDecorator) endpoint).getLastHandler())
+                    .isSameAs(context.getBean(AphelionWebSocketHandler.class));
+        });
     }
 
     @Test
@@ -271,6 +306,33 @@ class AphelionAutoConfigurationTest {
                 public void onMessage(GameSession session, C2S message) {
                 }
             };
+        }
+    }
+
+    /** A decorator that only has a name. */
+    static final class NamedDecorator extends WebSocketHandlerDecorator {
+
+        final String name;
+
+        NamedDecorator(WebSocketHandler delegate, String name) {
+            super(delegate);
+            this.name = name;
+        }
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    static class UserDecoratorsConfiguration {
+
+        @Bean
+        @Order(2)
+        WebSocketHandlerDecoratorFactory secondDecorator() {
+            return handler -> new NamedDecorator(handler, "second");
+        }
+
+        @Bean
+        @Order(1)
+        WebSocketHandlerDecoratorFactory firstDecorator() {
+            return handler -> new NamedDecorator(handler, "first");
         }
     }
 

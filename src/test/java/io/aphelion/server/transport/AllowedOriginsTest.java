@@ -32,6 +32,13 @@ class AllowedOriginsTest extends ServerTestSupport {
     }
 
     @Test
+    void theServersOwnOriginIsUpgradedThoughNotListed() throws Exception {
+        try (RawWebSocket ws = RawWebSocket.connect(port, "/aphelion", "Origin: http://127.0.0.1:" + port)) {
+            assertThat(ws).isNotNull();
+        }
+    }
+
+    @Test
     void clientsWithoutAnOriginHeaderAreUpgraded() throws Exception {
         try (RawWebSocket ws = RawWebSocket.connect(port, "/aphelion")) {
             assertThat(ws).isNotNull();

@@ -29,10 +29,10 @@ class AphelionUpgradeHandlerTest {
     private static final String ACCEPT = "s3pPLMBiTxaQ9kYGzzhZRbK+xOo=";
 
     private final AphelionUpgradeHandler handler = new AphelionUpgradeHandler("/aphelion",
-            sink -> {
+            new AphelionWebSocketHandler(sink -> {
                 throw new AssertionError("no websocket opens in these tests");
-            },
-            new OpenWebSockets(), TrustedProxies.parse(List.of()), List.of("https://*.example.com"),
+            }, new io.aphelion.server.testing.ManualScheduler(), Duration.ofSeconds(10)),
+            TrustedProxies.parse(List.of()), AllowedOrigins.of(List.of("https://*.example.com")),
             64 * 1024, Duration.ofSeconds(90), Duration.ofSeconds(10), new io.aphelion.server.testing.ManualScheduler());
     private final ServerConnector connector = new ServerConnector(new Server(), null, null, new ArrayByteBufferPool(), 1, 1);
     private final ByteArrayEndPoint endPoint = new ByteArrayEndPoint() {

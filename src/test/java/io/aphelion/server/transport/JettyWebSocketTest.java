@@ -2,7 +2,9 @@ package io.aphelion.server.transport;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.lang.reflect.Field;
 import java.net.InetSocketAddress;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
 import java.nio.charset.StandardCharsets;
@@ -45,7 +47,18 @@ import org.eclipse.jetty.util.thread.Scheduler;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import org.springframework.web.socket.BinaryMessage;
+import org.springframework.web.socket.CloseStatus;
+import org.springframework.web.socket.PingMessage;
+import org.springframework.web.socket.PongMessage;
+import org.springframework.web.socket.TextMessage;
+import org.springframework.web.socket.WebSocketHandler;
+import org.springframework.web.socket.WebSocketMessage;
+import org.springframework.web.socket.WebSocketSession;
+import org.springframework.web.socket.handler.WebSocketHandlerDecorator;
+
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
@@ -64,6 +77,7 @@ import static org.awaitility.Awaitility.await;
 class JettyWebSocketTest {
 
     private static final InetSocketAddress CLIENT = new InetSocketAddress("203.0.113.7", 40000);
+    private static final URI PATH = URI.create("/aphelion");
     private static final int MAX_MESSAGE_SIZE = 1024;
     private static final Duration IDLE_TIMEOUT = Duration.ofMinutes(1);
     /** Under the settings' non-acking grace, so a session's messages stay retained meanwhile. */
@@ -111,6 +125,9 @@ class JettyWebSocketTest {
         return connection;
     };
     private final OpenWebSockets openWebSockets = new OpenWebSockets();
+    /** The endpoint's handler chain, as both engines build it: admission, then the Aphelion handler. */
+    private final WebSocketHandler handler = new AdmissionWebSocketHandlerDecorator(
+            new AphelionWebSocketHandler(connectionFactory, scheduler, SEND_TIME_LIMIT), openWebSockets);
     /** Remembers every buffer taken and not returned. */
     private final ArrayByteBufferPool.Tracking pool = new ArrayByteBufferPool.Tracking();
     /** The websocket runs nothing on its executor; whatever it would, runs inline. */
@@ -664,15 +681,216 @@ class JettyWebSocketTest {
         assertThat(pool.getLeaks()).as("pooled buffers never released: %s", pool.dumpLeaks()).isEmpty();
     }
 
+    // ---- 14. Spring's session: the handler chain both engines share
+
+    @Test
+    void framesReachTheHandlerChainAsSpringEventsAndTheCloseFrameOnce() {
+        RecordingDecorator recorder = new RecordingDecorator(new AphelionWebSocketHandler(connectionFactory, scheduler, SEND_TIME_LIMIT));
+        open(chain(recorder));
+        receive(initFrame(WireFormat.PROTOCOL_PING));
+        takeBytes();
+
+        receive(pingPacket(5), clientFrame(PONG, bytes("abc")), clientFrame(PING, bytes("p")),
+                clientFrame(CLOSE, WebSocketProtocol.closePayload(1000, "bye")));
+
+        assertThat(recorder.events()).containsExactly("established", "binary 39", "binary " + pingPacketLength(5),
+                "pong 3", "closed 1000 bye");
+        assertThat(connections).singleElement().extracting(ClientConnection::closeCode).isEqualTo(CloseCodes.NORMAL);
+        assertThat(takeFrames()).extracting(Frame::opcode).as("the pong (control frames lead a write), the answer, the echoed close")
+                .containsExactly(PONG, BINARY, CLOSE);
+        assertThat(endPoint.isOpen()).isFalse();
+        assertThat(openWebSockets.count()).isZero();
+    }
+
+    @Test
+    void textFrameReachesTheHandlersAsAnEmptyTextMessageAndClosesWith1003() {
+        RecordingDecorator recorder = new RecordingDecorator(new AphelionWebSocketHandler(connectionFactory, scheduler, SEND_TIME_LIMIT));
+        open(chain(recorder));
+
+        receive(clientFrame(TEXT, bytes("hello")));
+
+        assertThat(recorder.events()).containsExactly("established", "text ''");
+        assertThat(takeFrames()).extracting(Frame::closeCode).containsExactly(1003);
+    }
+
+    @Test
+    void protocolViolationReachesTheHandlersAsACloseWithOurCode() {
+        RecordingDecorator recorder = new RecordingDecorator(new AphelionWebSocketHandler(connectionFactory, scheduler, SEND_TIME_LIMIT));
+        open(chain(recorder));
+
+        receive(frame(0x80 | BINARY, new byte[] {0, 1}, false));
+
+        assertThat(recorder.events()).containsExactly("established", "closed 1002 Client frames must be masked");
+        assertThat(connections).singleElement().extracting(ClientConnection::closeCode).isEqualTo(CloseCodes.PROTOCOL_ERROR);
+        assertThat(endPoint.isOpen()).isFalse();
+        assertThat(openWebSockets.count()).isZero();
+    }
+
+    @Test
+    void socketEndingWithoutACloseFrameIsAnAbnormalCloseForTheHandlers() {
+        RecordingDecorator recorder = new RecordingDecorator(new AphelionWebSocketHandler(connectionFactory, scheduler, SEND_TIME_LIMIT));
+        open(chain(recorder));
+
+        endPoint.addInputEOF();
+
+        assertThat(recorder.events()).containsExactly("established", "closed 1006");
+        assertThat(openWebSockets.count()).isZero();
+    }
+
+    @Test
+    void decoratorThatRejectsTheWebSocketClosesItWithItsCodeAndNoConnectionIsEverMade() {
+        WebSocketHandler rejecting = new WebSocketHandlerDecorator(new AphelionWebSocketHandler(connectionFactory, scheduler, SEND_TIME_LIMIT)) {
+            @Override
+            public void afterConnectionEstablished(WebSocketSession session) throws Exception {
+                session.close(CloseStatus.POLICY_VIOLATION.withReason("not you"));
+            }
+        };
+        open(chain(rejecting));
+
+        assertThat(takeFrames()).extracting(Frame::closeCode, Frame::closeReason).containsExactly(tuple(1008, "not you"));
+        receive(initFrame(WireFormat.PROTOCOL_PING));
+        assertThat(connections).isEmpty();
+        assertThat(takeBytes()).isEmpty();
+
+        receive(clientFrame(CLOSE, WebSocketProtocol.closePayload(1008, "")));
+
+        assertThat(endPoint.isOpen()).isFalse();
+        assertThat(openWebSockets.count()).isZero();
+    }
+
+    @Test
+    void handlerThatThrowsClosesTheWebSocketWith1011() {
+        WebSocketHandler throwing = new WebSocketHandlerDecorator(new AphelionWebSocketHandler(connectionFactory, scheduler, SEND_TIME_LIMIT)) {
+            @Override
+            public void handleMessage(WebSocketSession session, WebSocketMessage<?> message) {
+                throw new IllegalStateException("broken decorator");
+            }
+        };
+        open(chain(throwing));
+
+        receive(initFrame(WireFormat.PROTOCOL_PING));
+
+        assertThat(takeFrames()).extracting(Frame::closeCode).containsExactly(1011);
+        assertThat(connections).singleElement().extracting(ClientConnection::closeCode).isEqualTo(CloseCodes.INTERNAL_ERROR);
+    }
+
+    @Test
+    void messagesAHandlerSendsAreWrittenThroughTheEngineInTheOrderOfTheWrites() throws IOException {
+        openSession(WireFormat.PROTOCOL_GAME);
+        WebSocketSession session = webSocket.session();
+        byte[] payload = bytes("own");
+
+        session.sendMessage(new BinaryMessage(payload));
+        payload[0] = 'X';
+        connections.get(0).session().send(bytes("packet"), Delivery.RELIABLE);
+        session.sendMessage(new PingMessage(ByteBuffer.wrap(bytes("hi"))));
+
+        List<Frame> frames = takeFrames();
+        assertThat(frames).extracting(Frame::opcode).containsExactly(BINARY, BINARY, PING);
+        assertThat(text(frames.get(0).payload())).as("copied when sent, no ack byte added").isEqualTo("own");
+        assertThat(frames.get(1).text()).isEqualTo("packet");
+        assertThat(text(frames.get(2).payload())).isEqualTo("hi");
+        assertThatThrownBy(() -> session.sendMessage(new TextMessage("hello"))).isInstanceOf(IOException.class)
+                .hasMessageContaining("binary and ping messages only");
+        assertThatThrownBy(() -> session.sendMessage(new BinaryMessage(new byte[1], false))).isInstanceOf(IOException.class);
+    }
+
+    @Test
+    void closingTheSessionClosesItsConnectionWithTheCodeAsAServerClose() throws IOException {
+        ClientConnection connection = openSession(WireFormat.PROTOCOL_PING);
+
+        webSocket.session().close(new CloseStatus(4200, "policy"));
+
+        assertThat(takeFrames()).extracting(Frame::closeCode, Frame::closeReason).containsExactly(tuple(4200, "policy"));
+        assertThat(connection.state()).isEqualTo(ClientConnection.State.CLOSED);
+        assertThat(connection.closeCode()).isEqualTo(4200);
+        assertThat(connection.session().state()).as("the session waits for a resume: a server close, not the client leaving")
+                .isEqualTo(io.aphelion.server.session.PlayerSession.State.DETACHED);
+        assertThat(webSocket.session().isOpen()).as("until the client's close frame").isTrue();
+
+        receive(clientFrame(CLOSE, WebSocketProtocol.closePayload(4200, "")));
+
+        assertThat(webSocket.session().isOpen()).isFalse();
+        assertThatThrownBy(() -> webSocket.session().sendMessage(new BinaryMessage(new byte[1])))
+                .isInstanceOf(IOException.class).hasMessageContaining("closed");
+    }
+
+    @Test
+    void sessionDescribesTheWebSocketWithoutKeepingTheRequestOrAMap() throws Exception {
+        open();
+        NativeWebSocketSession session = webSocket.session();
+        Field attributes = NativeWebSocketSession.class.getDeclaredField("attributes");
+        attributes.setAccessible(true);
+
+        assertThat(session.getRemoteAddress()).isEqualTo(CLIENT);
+        assertThat(session.getUri()).isSameAs(PATH);
+        assertThat(session.getHandshakeHeaders().isEmpty()).isTrue();
+        assertThat(session.getPrincipal()).isNull();
+        assertThat(session.getAcceptedProtocol()).isNull();
+        assertThat(session.getExtensions()).isEmpty();
+        assertThat(session.getBinaryMessageSizeLimit()).isEqualTo(MAX_MESSAGE_SIZE);
+        assertThat(session.getTextMessageSizeLimit()).isEqualTo(MAX_MESSAGE_SIZE);
+        assertThat(session.isOpen()).isTrue();
+        assertThat(attributes.get(session)).as("no attributes map until someone asks for one").isNull();
+
+        session.getAttributes().put("game.player", "ada");
+
+        assertThat(session.getAttributes()).containsEntry("game.player", "ada");
+        assertThat(session.getId()).isEqualTo(session.getId())
+                .isNotEqualTo(newWebSocket(IDLE_TIMEOUT).session().getId());
+    }
+
+    @Test
+    void pingsAndPiecesOfFragmentedMessagesCountAgainstTheRateLimitThoughNoHandlerHearsOfThem() {
+        TransportSettings limited = new TransportSettings(settings.initTimeout(), settings.pingInterval(),
+                settings.pongTimeout(), settings.ackDelay(), settings.ackTimeout(), settings.nonAckingGrace(),
+                settings.expiry(), settings.maxConnections(), settings.maxBufferedBytes(), settings.maxBufferedMessages(),
+                new TransportSettings.RateLimit(10, 3));
+        RecordingDecorator recorder = new RecordingDecorator(new AphelionWebSocketHandler(sink -> {
+            ClientConnection connection = new ClientConnection(sink, handshake, scheduler, limited, TransportMetrics.NONE, ackFlusher);
+            connections.add(connection);
+            return connection;
+        }, scheduler, SEND_TIME_LIMIT));
+        open(chain(recorder));
+
+        byte[] init = InitPacket.newSession(WireFormat.PROTOCOL_PING, 1).encode();
+
+        // Three frames of the bucket's three: a ping, then the init packet in two pieces; the next ping is one too many.
+        receive(clientFrame(PING, bytes("1")), frame(BINARY, Arrays.copyOfRange(init, 0, 20), true),
+                frame(0x80, Arrays.copyOfRange(init, 20, init.length), true), clientFrame(PING, bytes("2")));
+
+        assertThat(recorder.events()).as("the fragmented message arrives whole; the pings reach no handler")
+                .containsExactly("established", "binary 39");
+        assertThat(takeFrames()).extracting(Frame::opcode).as("the first pong, the init reply, the close")
+                .containsExactly(PONG, BINARY, CLOSE);
+        assertThat(connections.get(0).closeCode()).isEqualTo(CloseCodes.RATE_LIMITED);
+    }
+
     // ---- Driving the websocket
 
     private JettyWebSocket newWebSocket(Duration idleTimeout) {
-        return new JettyWebSocket(endPoint, executor, pool, scheduler, openWebSockets, connectionFactory, CLIENT, MAX_MESSAGE_SIZE,
-                idleTimeout, SEND_TIME_LIMIT);
+        return newWebSocket(idleTimeout, handler);
+    }
+
+    private JettyWebSocket newWebSocket(Duration idleTimeout, WebSocketHandler handler) {
+        NativeEndpoint endpoint = new NativeEndpoint(handler, PATH, MAX_MESSAGE_SIZE, idleTimeout.toMillis(), SEND_TIME_LIMIT);
+        return new JettyWebSocket(endPoint, executor, pool, scheduler, endpoint, CLIENT, PATH);
     }
 
     private void open() {
         open(IDLE_TIMEOUT);
+    }
+
+    /** Opens with this handler chain instead of the default one. */
+    private void open(WebSocketHandler handler) {
+        webSocket = newWebSocket(IDLE_TIMEOUT, handler);
+        endPoint.setConnection(webSocket);
+        webSocket.onOpen();
+    }
+
+    /** Admission in front of {@code inner}, as both engines build the chain. */
+    private WebSocketHandler chain(WebSocketHandler inner) {
+        return new AdmissionWebSocketHandlerDecorator(inner, openWebSockets);
     }
 
     /** As Jetty opens a connection: set it on the endpoint, then onOpen. */
@@ -730,6 +948,11 @@ class JettyWebSocketTest {
 
     private static byte[] pingPacket(long clientTime) {
         return packet(0, C2S.newBuilder().setClientTime(clientTime).build().toByteArray());
+    }
+
+    /** The payload length of a ping packet's frame: ack byte plus message. */
+    private static int pingPacketLength(long clientTime) {
+        return 1 + C2S.newBuilder().setClientTime(clientTime).build().getSerializedSize();
     }
 
     private static byte[] packet(int ack, String payload) {
@@ -857,6 +1080,40 @@ class JettyWebSocketTest {
     }
 
     // ---- Test doubles
+
+    /** A decorator that records each event as a line ("binary 39", "closed 1000 bye"), then passes it on. */
+    private static final class RecordingDecorator extends WebSocketHandlerDecorator {
+
+        private final List<String> events = new CopyOnWriteArrayList<>();
+
+        RecordingDecorator(WebSocketHandler delegate) {
+            super(delegate);
+        }
+
+        @Override
+        public void afterConnectionEstablished(WebSocketSession session) throws Exception {
+            events.add("established");
+            super.afterConnectionEstablished(session);
+        }
+
+        @Override
+        public void handleMessage(WebSocketSession session, WebSocketMessage<?> message) throws Exception {
+            events.add(message instanceof BinaryMessage ? "binary " + message.getPayloadLength()
+                    : message instanceof PongMessage ? "pong " + message.getPayloadLength()
+                    : "text '" + message.getPayload() + "'");
+            super.handleMessage(session, message);
+        }
+
+        @Override
+        public void afterConnectionClosed(WebSocketSession session, CloseStatus status) throws Exception {
+            events.add(("closed " + status.getCode() + " " + (status.getReason() == null ? "" : status.getReason())).trim());
+            super.afterConnectionClosed(session, status);
+        }
+
+        List<String> events() {
+            return List.copyOf(events);
+        }
+    }
 
     /**
      * A {@link FrameSink.Source} that takes over a websocket's pulls, for frames of raw bytes (no
