@@ -30,6 +30,7 @@ import io.aphelion.server.transport.AphelionWebSocketHandler;
 import io.aphelion.server.transport.ClientConnectionFactory;
 import io.aphelion.server.transport.OpenWebSockets;
 import io.aphelion.server.transport.TrustedProxies;
+import io.aphelion.server.transport.servletengine.JettyFrameSink;
 import io.aphelion.wire.WireFormat;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -161,7 +162,9 @@ public class AphelionAutoConfiguration {
     @ConditionalOnMissingBean
     AphelionWebSocketHandler aphelionWebSocketHandler(ClientConnectionFactory connections, Scheduler scheduler,
             AphelionProperties properties) {
-        return new AphelionWebSocketHandler(connections, scheduler, properties.getWebsocket().getSendTimeLimit());
+        // The native engine's sessions hold their own sink; Spring's (the servlet engine's) write through Jetty's.
+        return new AphelionWebSocketHandler(connections,
+                JettyFrameSink.factory(scheduler, properties.getWebsocket().getSendTimeLimit()));
     }
 
     /**

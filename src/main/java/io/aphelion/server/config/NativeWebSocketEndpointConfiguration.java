@@ -3,9 +3,9 @@ package io.aphelion.server.config;
 import io.aphelion.server.support.Scheduler;
 import io.aphelion.server.transport.AdmissionWebSocketHandlerDecorator;
 import io.aphelion.server.transport.AllowedOrigins;
-import io.aphelion.server.transport.AphelionUpgradeConnectionFactory;
-import io.aphelion.server.transport.AphelionUpgradeHandler;
 import io.aphelion.server.transport.TrustedProxies;
+import io.aphelion.server.transport.nativeengine.AphelionUpgradeHandler;
+import io.aphelion.server.transport.nativeengine.AphelionUpgradeConnectionFactory;
 
 import org.eclipse.jetty.server.AbstractConnector;
 import org.eclipse.jetty.server.Connector;

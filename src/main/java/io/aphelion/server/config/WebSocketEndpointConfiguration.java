@@ -1,11 +1,11 @@
 package io.aphelion.server.config;
 
-import io.aphelion.server.transport.AcceptedAtInterceptor;
 import io.aphelion.server.transport.AdmissionWebSocketHandlerDecorator;
 import io.aphelion.server.transport.AllowedOrigins;
-import io.aphelion.server.transport.AllowedOriginsInterceptor;
-import io.aphelion.server.transport.ForwardedClientAddressInterceptor;
 import io.aphelion.server.transport.TrustedProxies;
+import io.aphelion.server.transport.servletengine.AllowedOriginsInterceptor;
+import io.aphelion.server.transport.servletengine.ForwardedClientAddressInterceptor;
+import io.aphelion.server.transport.servletengine.AcceptedAtInterceptor;
 
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.web.cors.CorsConfiguration;

@@ -31,7 +31,7 @@ public final class AdmissionWebSocketHandlerDecorator extends WebSocketHandlerDe
     private static final Logger log = LoggerFactory.getLogger(AdmissionWebSocketHandlerDecorator.class);
 
     /** Close sent to a websocket that arrives while the server shuts down. */
-    static final CloseStatus SHUTTING_DOWN = new CloseStatus(CloseCodes.GOING_AWAY, OpenWebSockets.SHUTTING_DOWN_REASON);
+    public static final CloseStatus SHUTTING_DOWN = new CloseStatus(CloseCodes.GOING_AWAY, OpenWebSockets.SHUTTING_DOWN_REASON);
 
     /** Attribute set on a websocket that was refused: the handler never hears of it. */
     private static final String REFUSED_ATTRIBUTE = "aphelion.refused";

@@ -1,5 +1,6 @@
 package io.aphelion.server.transport;
 
+
 import java.net.URI;
 import java.util.List;
 
@@ -8,7 +9,7 @@ import org.springframework.web.cors.CorsConfiguration;
 /**
  * The browser origins allowed to open a websocket ({@code aphelion.websocket.allowed-origins}):
  * the one rule both engines apply to an upgrade's {@code Origin} header, the native engine in
- * {@link AphelionUpgradeHandler} and the servlet engine in {@link AllowedOriginsInterceptor}. An
+ * {@code nativeengine.AphelionUpgradeHandler} and the servlet engine in {@code servletengine.AllowedOriginsInterceptor}. An
  * upgrade passes when it has no {@code Origin} (a client that is not a browser), when its origin
  * is the server's own (the scheme, host and port the request was sent to), or when a pattern
  * allows it, matched as Spring's CORS support matches {@code allowedOriginPatterns}

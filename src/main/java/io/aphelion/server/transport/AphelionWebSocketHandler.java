@@ -5,7 +5,6 @@ import java.time.Duration;
 import java.util.Map;
 
 import io.aphelion.server.session.ClientConnection;
-import io.aphelion.server.support.Scheduler;
 import io.aphelion.server.session.FrameSink;
 
 import org.springframework.web.socket.BinaryMessage;
@@ -13,13 +12,11 @@ import org.springframework.web.socket.CloseStatus;
 import org.springframework.web.socket.PongMessage;
 import org.springframework.web.socket.TextMessage;
 import org.springframework.web.socket.WebSocketSession;
-import org.springframework.web.socket.adapter.jetty.JettyWebSocketSession;
 import org.springframework.web.socket.handler.BinaryWebSocketHandler;
-import org.springframework.web.socket.handler.WebSocketSessionDecorator;
 
 /**
  * The websocket endpoint of both engines: every websocket's events, whether from the native
- * engine's {@link NativeWebSocketSession} or from Spring's own session on the servlet engine, end
+ * engine's own session ({@link ClientConnectionHolder}) or from Spring's own session on the servlet engine, end
  * here, behind admission and the application's decorators. It decodes nothing itself: it makes
  * each websocket's {@link ClientConnection}, which owns the protocol state, and routes the events
  * to it.
@@ -42,17 +39,34 @@ public class AphelionWebSocketHandler extends BinaryWebSocketHandler {
     private static final String CONNECTION_ATTRIBUTE = "aphelion.connection";
 
     private final ClientConnectionFactory connections;
-    /** For the servlet engine's send-time limit. */
-    private final Scheduler timers;
-    private final Duration sendTimeLimit;
+    /** Sinks for Spring's own sessions (the servlet engine), which hold no {@link FrameSink} of their own. */
+    private final ContainerFrameSinks containerSinks;
 
     /**
-     * @param sendTimeLimit longest time one write may take on the servlet engine (zero: no limit)
+     * @param containerSinks how a websocket that is Spring's own session (the servlet engine) is
+     *        written to; {@link ContainerFrameSinks#NONE} where every session is an engine's own
      */
-    public AphelionWebSocketHandler(ClientConnectionFactory connections, Scheduler timers, Duration sendTimeLimit) {
+    public AphelionWebSocketHandler(ClientConnectionFactory connections, ContainerFrameSinks containerSinks) {
         this.connections = connections;
-        this.timers = timers;
-        this.sendTimeLimit = sendTimeLimit;
+        this.containerSinks = containerSinks;
+    }
+
+    /**
+     * Makes the {@link FrameSink} of a websocket that is Spring's own session, written through
+     * its container (the servlet engine's Jetty websocket session).
+     */
+    @FunctionalInterface
+    public interface ContainerFrameSinks {
+
+        /** For handlers whose websockets all hold their own sink: a Spring session is refused. */
+        ContainerFrameSinks NONE = (webSocket, client) -> {
+            throw new IllegalStateException("No sink for Spring's own websocket session " + webSocket);
+        };
+
+        /**
+         * @param client the client's address, after any trusted proxy
+         */
+        FrameSink sinkFor(WebSocketSession webSocket, InetSocketAddress client);
     }
 
     @Override
@@ -75,15 +89,11 @@ public class AphelionWebSocketHandler extends BinaryWebSocketHandler {
         connection.opened(acceptedAt > 0 ? Duration.ofMillis(Math.max(0, System.currentTimeMillis() - acceptedAt)) : Duration.ZERO);
     }
 
-    /** Writes through Jetty's websocket session under Spring's, to the client a trusted proxy forwarded if one did. */
+    /** Writes through the container, to the client a trusted proxy forwarded if one did. */
     private FrameSink springFrameSink(WebSocketSession webSocket, Map<String, Object> attributes) {
-        WebSocketSession container = WebSocketSessionDecorator.unwrap(webSocket);
-        if (!(container instanceof JettyWebSocketSession jetty)) {
-            throw new IllegalStateException("The servlet engine runs on Jetty's websocket sessions, not on " + container);
-        }
         Object forwarded = attributes.get(CLIENT_ADDRESS_ATTRIBUTE);
         InetSocketAddress remote = forwarded instanceof InetSocketAddress address ? address : webSocket.getRemoteAddress();
-        return new JettyFrameSink(jetty.getNativeSession(), remote, timers, sendTimeLimit);
+        return containerSinks.sinkFor(webSocket, remote);
     }
 
     @Override

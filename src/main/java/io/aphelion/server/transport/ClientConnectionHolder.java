@@ -8,7 +8,7 @@ import org.springframework.web.socket.handler.WebSocketSessionDecorator;
 
 /**
  * A websocket session that keeps Aphelion's state of its websocket in fields of its own: the
- * native engine's {@link NativeWebSocketSession}. {@link AphelionWebSocketHandler} and
+ * native engine's {@code NativeWebSocketSession}. {@link AphelionWebSocketHandler} and
  * {@link AdmissionWebSocketHandlerDecorator} read and write these instead of the session's
  * attributes, so an idle websocket holds no attributes map and a frame costs no map look-up.
  * Spring's own sessions (the servlet engine) do not implement it: for them the same state lives in
@@ -17,7 +17,7 @@ import org.springframework.web.socket.handler.WebSocketSessionDecorator;
  * <p>Implementations are thread-safe: each value is set once, by the thread that opens the
  * websocket, and read by whichever thread handles or closes it.
  */
-interface ClientConnectionHolder {
+public interface ClientConnectionHolder {
 
     /** Where the connection made for this websocket writes its frames. */
     FrameSink frameSink();

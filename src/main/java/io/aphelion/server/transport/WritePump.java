@@ -25,10 +25,10 @@ import org.eclipse.jetty.util.Callback;
  *
  * @param <B> the engine's buffer type
  */
-final class WritePump<B> {
+public final class WritePump<B> {
 
     /** What the pump writes through: one engine's socket. */
-    interface Output<B> {
+    public interface Output<B> {
 
         /** Gathers the next write, or null when nothing waits. Writer thread only. */
         B gather();
@@ -54,7 +54,7 @@ final class WritePump<B> {
      * Completion of one write, handed to {@link Output#write}: a Jetty callback itself, so the
      * native engine passes it to its socket as it is, with no object per write.
      */
-    abstract static class Done extends AtomicInteger implements Callback {
+    public abstract static class Done extends AtomicInteger implements Callback {
 
         @Override
         public InvocationType getInvocationType() {
@@ -76,14 +76,14 @@ final class WritePump<B> {
     /**
      * @param sendTimeLimit longest time a write may take; zero or negative for no limit
      */
-    WritePump(Output<B> output, Scheduler timers, Duration sendTimeLimit) {
+    public WritePump(Output<B> output, Scheduler timers, Duration sendTimeLimit) {
         this.output = output;
         this.timers = timers;
         this.sendTimeLimit = sendTimeLimit;
     }
 
     /** Something may wait to be written: writes now if the writer is idle, else after the write in flight. */
-    void wake() {
+    public void wake() {
         synchronized (this) {
             if (busy) {
                 wanted = !stopped;
@@ -95,7 +95,7 @@ final class WritePump<B> {
     }
 
     /** Stops writing for good (the socket closed); a write in flight still completes or fails. */
-    void stop() {
+    public void stop() {
         synchronized (this) {
             stopped = true;
             wanted = false;

@@ -1,4 +1,8 @@
-package io.aphelion.server.transport;
+package io.aphelion.server.transport.nativeengine;
+
+import io.aphelion.server.transport.TrustedProxies;
+import io.aphelion.server.transport.AphelionWebSocketHandler;
+import io.aphelion.server.transport.AllowedOrigins;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -31,7 +35,7 @@ class AphelionUpgradeHandlerTest {
     private final AphelionUpgradeHandler handler = new AphelionUpgradeHandler("/aphelion",
             new AphelionWebSocketHandler(sink -> {
                 throw new AssertionError("no websocket opens in these tests");
-            }, new io.aphelion.server.testing.ManualScheduler(), Duration.ofSeconds(10)),
+            }, AphelionWebSocketHandler.ContainerFrameSinks.NONE),
             TrustedProxies.parse(List.of()), AllowedOrigins.of(List.of("https://*.example.com")),
             64 * 1024, Duration.ofSeconds(90), Duration.ofSeconds(10), new io.aphelion.server.testing.ManualScheduler());
     private final ServerConnector connector = new ServerConnector(new Server(), null, null, new ArrayByteBufferPool(), 1, 1);

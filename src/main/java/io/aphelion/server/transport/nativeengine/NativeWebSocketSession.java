@@ -1,4 +1,4 @@
-package io.aphelion.server.transport;
+package io.aphelion.server.transport.nativeengine;
 
 import java.io.IOException;
 import java.lang.invoke.MethodHandles;
@@ -16,6 +16,9 @@ import io.aphelion.server.session.ClientConnection;
 import io.aphelion.server.session.FrameSink;
 import io.aphelion.server.transport.rfc6455.WebSocketProtocol;
 import io.aphelion.wire.CloseCodes;
+import io.aphelion.server.transport.ClientConnectionHolder;
+import io.aphelion.server.transport.AphelionWebSocketHandler;
+import io.aphelion.server.transport.OpenWebSockets;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

@@ -1,4 +1,4 @@
-package io.aphelion.server.transport;
+package io.aphelion.server.transport.nativeengine;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -38,6 +38,10 @@ import io.aphelion.server.transport.rfc6455.WebSocketProtocol;
 import io.aphelion.wire.CloseCodes;
 import io.aphelion.wire.InitPacket;
 import io.aphelion.wire.WireFormat;
+import io.aphelion.server.transport.AphelionWebSocketHandler;
+import io.aphelion.server.transport.OpenWebSockets;
+import io.aphelion.server.transport.AdmissionWebSocketHandlerDecorator;
+import io.aphelion.server.transport.ClientConnectionFactory;
 
 import org.eclipse.jetty.io.AbstractConnection;
 import org.eclipse.jetty.io.ArrayByteBufferPool;
@@ -127,7 +131,7 @@ class JettyWebSocketTest {
     private final OpenWebSockets openWebSockets = new OpenWebSockets();
     /** The endpoint's handler chain, as both engines build it: admission, then the Aphelion handler. */
     private final WebSocketHandler handler = new AdmissionWebSocketHandlerDecorator(
-            new AphelionWebSocketHandler(connectionFactory, scheduler, SEND_TIME_LIMIT), openWebSockets);
+            new AphelionWebSocketHandler(connectionFactory, AphelionWebSocketHandler.ContainerFrameSinks.NONE), openWebSockets);
     /** Remembers every buffer taken and not returned. */
     private final ArrayByteBufferPool.Tracking pool = new ArrayByteBufferPool.Tracking();
     /** The websocket runs nothing on its executor; whatever it would, runs inline. */
@@ -685,7 +689,7 @@ class JettyWebSocketTest {
 
     @Test
     void framesReachTheHandlerChainAsSpringEventsAndTheCloseFrameOnce() {
-        RecordingDecorator recorder = new RecordingDecorator(new AphelionWebSocketHandler(connectionFactory, scheduler, SEND_TIME_LIMIT));
+        RecordingDecorator recorder = new RecordingDecorator(new AphelionWebSocketHandler(connectionFactory, AphelionWebSocketHandler.ContainerFrameSinks.NONE));
         open(chain(recorder));
         receive(initFrame(WireFormat.PROTOCOL_PING));
         takeBytes();
@@ -704,7 +708,7 @@ class JettyWebSocketTest {
 
     @Test
     void textFrameReachesTheHandlersAsAnEmptyTextMessageAndClosesWith1003() {
-        RecordingDecorator recorder = new RecordingDecorator(new AphelionWebSocketHandler(connectionFactory, scheduler, SEND_TIME_LIMIT));
+        RecordingDecorator recorder = new RecordingDecorator(new AphelionWebSocketHandler(connectionFactory, AphelionWebSocketHandler.ContainerFrameSinks.NONE));
         open(chain(recorder));
 
         receive(clientFrame(TEXT, bytes("hello")));
@@ -715,7 +719,7 @@ class JettyWebSocketTest {
 
     @Test
     void protocolViolationReachesTheHandlersAsACloseWithOurCode() {
-        RecordingDecorator recorder = new RecordingDecorator(new AphelionWebSocketHandler(connectionFactory, scheduler, SEND_TIME_LIMIT));
+        RecordingDecorator recorder = new RecordingDecorator(new AphelionWebSocketHandler(connectionFactory, AphelionWebSocketHandler.ContainerFrameSinks.NONE));
         open(chain(recorder));
 
         receive(frame(0x80 | BINARY, new byte[] {0, 1}, false));
@@ -728,7 +732,7 @@ class JettyWebSocketTest {
 
     @Test
     void socketEndingWithoutACloseFrameIsAnAbnormalCloseForTheHandlers() {
-        RecordingDecorator recorder = new RecordingDecorator(new AphelionWebSocketHandler(connectionFactory, scheduler, SEND_TIME_LIMIT));
+        RecordingDecorator recorder = new RecordingDecorator(new AphelionWebSocketHandler(connectionFactory, AphelionWebSocketHandler.ContainerFrameSinks.NONE));
         open(chain(recorder));
 
         endPoint.addInputEOF();
@@ -739,7 +743,7 @@ class JettyWebSocketTest {
 
     @Test
     void decoratorThatRejectsTheWebSocketClosesItWithItsCodeAndNoConnectionIsEverMade() {
-        WebSocketHandler rejecting = new WebSocketHandlerDecorator(new AphelionWebSocketHandler(connectionFactory, scheduler, SEND_TIME_LIMIT)) {
+        WebSocketHandler rejecting = new WebSocketHandlerDecorator(new AphelionWebSocketHandler(connectionFactory, AphelionWebSocketHandler.ContainerFrameSinks.NONE)) {
             @Override
             public void afterConnectionEstablished(WebSocketSession session) throws Exception {
                 session.close(CloseStatus.POLICY_VIOLATION.withReason("not you"));
@@ -760,7 +764,7 @@ class JettyWebSocketTest {
 
     @Test
     void handlerThatThrowsClosesTheWebSocketWith1011() {
-        WebSocketHandler throwing = new WebSocketHandlerDecorator(new AphelionWebSocketHandler(connectionFactory, scheduler, SEND_TIME_LIMIT)) {
+        WebSocketHandler throwing = new WebSocketHandlerDecorator(new AphelionWebSocketHandler(connectionFactory, AphelionWebSocketHandler.ContainerFrameSinks.NONE)) {
             @Override
             public void handleMessage(WebSocketSession session, WebSocketMessage<?> message) {
                 throw new IllegalStateException("broken decorator");
@@ -850,7 +854,7 @@ class JettyWebSocketTest {
             ClientConnection connection = new ClientConnection(sink, handshake, scheduler, limited, TransportMetrics.NONE, ackFlusher);
             connections.add(connection);
             return connection;
-        }, scheduler, SEND_TIME_LIMIT));
+        }, AphelionWebSocketHandler.ContainerFrameSinks.NONE));
         open(chain(recorder));
 
         byte[] init = InitPacket.newSession(WireFormat.PROTOCOL_PING, 1).encode();

@@ -1,4 +1,4 @@
-package io.aphelion.server.transport;
+package io.aphelion.server.transport.servletengine;
 
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -8,11 +8,17 @@ import java.util.concurrent.TimeoutException;
 import io.aphelion.server.session.FrameSink;
 import io.aphelion.server.support.Scheduler;
 import io.aphelion.server.transport.rfc6455.WebSocketProtocol;
+import io.aphelion.server.transport.AphelionWebSocketHandler;
+import io.aphelion.server.transport.WritePump;
 
 import org.eclipse.jetty.websocket.api.Callback;
 import org.eclipse.jetty.websocket.api.Session;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import org.springframework.web.socket.WebSocketSession;
+import org.springframework.web.socket.adapter.jetty.JettyWebSocketSession;
+import org.springframework.web.socket.handler.WebSocketSessionDecorator;
 
 /**
  * {@link FrameSink} over Jetty's websocket session (the servlet engine): the same
@@ -20,7 +26,7 @@ import org.slf4j.LoggerFactory;
  * websocket message of its own here. Every write is asynchronous, so no thread waits for a slow
  * client. Thread-safe as Jetty's session is.
  */
-final class JettyFrameSink implements FrameSink, FrameSink.Writer, WritePump.Output<ByteBuffer> {
+public final class JettyFrameSink implements FrameSink, FrameSink.Writer, WritePump.Output<ByteBuffer> {
 
     private static final Logger log = LoggerFactory.getLogger(JettyFrameSink.class);
 
@@ -32,6 +38,20 @@ final class JettyFrameSink implements FrameSink, FrameSink.Writer, WritePump.Out
     // Writer thread only.
     /** The one frame of the write being gathered, or null. */
     private ByteBuffer gathered;
+
+    /**
+     * The servlet engine's {@link AphelionWebSocketHandler.ContainerFrameSinks}: Jetty's websocket
+     * session under Spring's, with the send-time limit.
+     */
+    public static AphelionWebSocketHandler.ContainerFrameSinks factory(Scheduler timers, Duration sendTimeLimit) {
+        return (webSocket, client) -> {
+            WebSocketSession container = WebSocketSessionDecorator.unwrap(webSocket);
+            if (!(container instanceof JettyWebSocketSession jetty)) {
+                throw new IllegalStateException("The servlet engine runs on Jetty's websocket sessions, not on " + container);
+            }
+            return new JettyFrameSink(jetty.getNativeSession(), client, timers, sendTimeLimit);
+        };
+    }
 
     JettyFrameSink(Session session, InetSocketAddress remoteAddress, Scheduler timers, Duration sendTimeLimit) {
         this.session = session;

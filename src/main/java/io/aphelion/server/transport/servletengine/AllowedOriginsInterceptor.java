@@ -1,4 +1,6 @@
-package io.aphelion.server.transport;
+package io.aphelion.server.transport.servletengine;
+
+import io.aphelion.server.transport.AllowedOrigins;
 
 import java.io.IOException;
 import java.net.URI;
@@ -18,7 +20,7 @@ import org.springframework.web.socket.server.HandshakeInterceptor;
 
 /**
  * Servlet engine: applies {@link AllowedOrigins} to the upgrade, as the native engine's
- * {@link AphelionUpgradeHandler} does, and answers a refused origin the same way: 403 with
+ * the native engine's {@code AphelionUpgradeHandler} does, and answers a refused origin the same way: 403 with
  * {@link AllowedOrigins#REFUSAL}. It takes the place of Spring's own origin check, which is told to
  * let every origin through.
  *

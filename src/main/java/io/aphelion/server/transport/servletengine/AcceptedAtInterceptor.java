@@ -1,4 +1,6 @@
-package io.aphelion.server.transport;
+package io.aphelion.server.transport.servletengine;
+
+import io.aphelion.server.transport.AphelionWebSocketHandler;
 
 import java.util.Map;
 

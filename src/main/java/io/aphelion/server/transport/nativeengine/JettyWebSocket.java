@@ -1,4 +1,4 @@
-package io.aphelion.server.transport;
+package io.aphelion.server.transport.nativeengine;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -14,6 +14,8 @@ import io.aphelion.server.support.Scheduler;
 import io.aphelion.server.transport.rfc6455.FrameReader;
 import io.aphelion.server.transport.rfc6455.WebSocketProtocol;
 import io.aphelion.wire.CloseCodes;
+import io.aphelion.server.transport.WritePump;
+import io.aphelion.server.transport.AphelionWebSocketHandler;
 
 import org.eclipse.jetty.io.AbstractConnection;
 import org.eclipse.jetty.io.ByteBufferPool;

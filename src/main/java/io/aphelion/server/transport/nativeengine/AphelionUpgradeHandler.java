@@ -1,4 +1,4 @@
-package io.aphelion.server.transport;
+package io.aphelion.server.transport.nativeengine;
 
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -8,6 +8,9 @@ import java.util.concurrent.Executor;
 
 import io.aphelion.server.support.Scheduler;
 import io.aphelion.server.transport.rfc6455.WebSocketProtocol;
+import io.aphelion.server.transport.TrustedProxies;
+import io.aphelion.server.transport.AphelionWebSocketHandler;
+import io.aphelion.server.transport.AllowedOrigins;
 
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;

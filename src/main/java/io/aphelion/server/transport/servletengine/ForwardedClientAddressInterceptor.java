@@ -1,4 +1,7 @@
-package io.aphelion.server.transport;
+package io.aphelion.server.transport.servletengine;
+
+import io.aphelion.server.transport.TrustedProxies;
+import io.aphelion.server.transport.AphelionWebSocketHandler;
 
 import java.net.InetSocketAddress;
 import java.util.Map;

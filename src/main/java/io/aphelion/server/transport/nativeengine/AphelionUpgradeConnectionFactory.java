@@ -1,4 +1,4 @@
-package io.aphelion.server.transport;
+package io.aphelion.server.transport.nativeengine;
 
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.MetaData;

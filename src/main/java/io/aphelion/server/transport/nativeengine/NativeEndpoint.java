@@ -1,4 +1,6 @@
-package io.aphelion.server.transport;
+package io.aphelion.server.transport.nativeengine;
+
+import io.aphelion.server.transport.AphelionWebSocketHandler;
 
 import java.net.URI;
 import java.time.Duration;
