@@ -17,7 +17,7 @@ import org.springframework.web.socket.server.support.DefaultHandshakeHandler;
 
 /**
  * The servlet engine ({@code aphelion.websocket.engine=servlet}): registers the websocket endpoint
- * on {@code aphelion.websocket.path} through Spring's handshake, upgraded by Jetty (asynchronous
+ * on {@code aphelion.websocket.path} through Spring's upgrade (its HandshakeHandler), upgraded by Jetty (asynchronous
  * writes), behind the servlet container's filters (what this engine is for: Spring Security and
  * other filters see the upgrade). Every websocket's events go to the same handler chain as on the
  * native engine (admission, the application's decorators, then the Aphelion handler), with the

@@ -30,10 +30,10 @@ import org.springframework.web.socket.handler.BinaryWebSocketHandler;
  */
 public class AphelionWebSocketHandler extends BinaryWebSocketHandler {
 
-    /** Handshake attribute with the client's {@link InetSocketAddress} when a trusted proxy forwarded it (servlet engine). */
+    /** Upgrade attribute with the client's {@link InetSocketAddress} when a trusted proxy forwarded it (servlet engine). */
     public static final String CLIENT_ADDRESS_ATTRIBUTE = "aphelion.clientAddress";
 
-    /** Handshake attribute with the {@code System.currentTimeMillis()} at which the upgrade's socket was accepted (servlet engine). */
+    /** Upgrade attribute with the {@code System.currentTimeMillis()} at which the upgrade's socket was accepted (servlet engine). */
     public static final String ACCEPTED_AT_ATTRIBUTE = "aphelion.acceptedAt";
 
     private static final String CONNECTION_ATTRIBUTE = "aphelion.connection";

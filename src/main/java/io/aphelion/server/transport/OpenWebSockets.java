@@ -9,7 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The websockets open on the Aphelion endpoint, whether past their handshake or not, and whether
+ * The websockets open on the Aphelion endpoint, whether past their init packet or not, and whether
  * new ones are admitted. Graceful shutdown stops admitting, closes what is left and waits for
  * the closes to complete; health reports it. A context that is stopped and started again (as
  * the test framework pauses cached contexts) admits again.
@@ -81,7 +81,7 @@ public final class OpenWebSockets {
         return admitting;
     }
 
-    /** Websockets open now, past their handshake or not. */
+    /** Websockets open now, past their init packet or not. */
     public int count() {
         return open.size();
     }

@@ -7,7 +7,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 
 /**
- * RFC 6455 numbers and pure helpers: opcodes, the frame header, close payloads, the handshake's
+ * RFC 6455 numbers and pure helpers: opcodes, the frame header, close payloads, the opening handshake's
  * accept key. No state; thread-safe.
  *
  * <pre>
