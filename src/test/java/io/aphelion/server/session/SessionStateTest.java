@@ -131,6 +131,30 @@ class SessionStateTest {
     }
 
     @Test
+    void aReplyGoesOnTheConnectionThatOwesTheAckOfWhatItAnswersAndCarriesIt() {
+        FakeSink a = new FakeSink();
+        FakeSink b = new FakeSink();
+        ClientConnection first = connect(a, null);
+        ClientConnection second = connect(b, token(a));
+        PlayerSession session = first.session();
+
+        // Three requests, two of them in a row on the same connection: rotation alone would alternate.
+        packet(second, 0, "q1");
+        session.send("r1".getBytes(), Delivery.VOLATILE);
+        packet(first, 0, "q2");
+        session.send("r2".getBytes(), Delivery.VOLATILE);
+        packet(first, 0, "q3");
+        session.send("r3".getBytes(), Delivery.VOLATILE);
+
+        assertThat(payloads(b)).containsExactly("r1");
+        assertThat(payloads(a)).containsExactly("r2", "r3");
+        List<byte[]> onA = a.frames();
+        assertThat(onA.subList(1, onA.size())).extracting(frame -> (int) frame[0]).as("each reply acks its request")
+                .containsExactly(1, 1);
+        assertThat(b.frames().get(1)[0]).isEqualTo((byte) 1);
+    }
+
+    @Test
     void initTimeoutClosesWith4004AtTheLimitNotBefore() {
         FakeSink sink = new FakeSink();
         open(sink);
