@@ -201,6 +201,7 @@ public final class ClientConnection implements FrameSink.Source {
             return;
         }
         initTimer.cancel();
+        initTimer = Cancellable.NONE; // a cancelled timer's handle still holds its task: let both go
         InitPacket init;
         try {
             init = InitPacket.decode(frame);
