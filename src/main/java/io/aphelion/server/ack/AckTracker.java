@@ -41,8 +41,11 @@ public final class AckTracker<T extends AckTracker.Timestamped> {
     private int receivedSinceAck;
     /** Packets sent and not retained (the session takes its client for non-acking): outstanding, counted only. */
     private int untracked;
-    /** Retained packets, oldest first, each stamped with the time it was sent. */
-    private final ArrayDeque<T> unacked = new ArrayDeque<>();
+    /**
+     * Retained packets, oldest first, each stamped with the time it was sent; null until the first
+     * packet is retained (most connections of a quiet session never retain one), then kept.
+     */
+    private ArrayDeque<T> unacked;
     /** Smoothed round-trip time in nanoseconds from acks (RFC 6298 style), or -1 before the first sample. */
     private long smoothedRttNanos = -1;
 
@@ -75,6 +78,9 @@ public final class AckTracker<T extends AckTracker.Timestamped> {
             return false;
         }
         message.sentAtNanos(nowNanos);
+        if (unacked == null) {
+            unacked = new ArrayDeque<>();
+        }
         unacked.addLast(message);
         return true;
     }
@@ -84,6 +90,9 @@ public final class AckTracker<T extends AckTracker.Timestamped> {
      * oldest first) and stays outstanding as a counted packet, so the peer's later acks still add up.
      */
     public void forgetRetained(Consumer<T> released) {
+        if (unacked == null) {
+            return;
+        }
         untracked += unacked.size();
         for (T message; (message = unacked.pollFirst()) != null; ) {
             released.accept(message);
@@ -125,12 +134,12 @@ public final class AckTracker<T extends AckTracker.Timestamped> {
 
     /** Packets sent on this connection and not acked yet, retained or not. */
     public int outstanding() {
-        return untracked + unacked.size();
+        return untracked + retained();
     }
 
     /** Packets retained until acked (what routing weighs). */
     public int retained() {
-        return unacked.size();
+        return unacked == null ? 0 : unacked.size();
     }
 
     /** {@link #oldestSentAtNanos()} when nothing is retained: no clock reading is ever this low. */
@@ -138,14 +147,14 @@ public final class AckTracker<T extends AckTracker.Timestamped> {
 
     /** When the oldest retained packet was sent, or {@link #NONE} when nothing is retained (clock readings may be negative). */
     public long oldestSentAtNanos() {
-        T oldest = unacked.peekFirst();
+        T oldest = unacked == null ? null : unacked.peekFirst();
         return oldest == null ? NONE : oldest.sentAtNanos();
     }
 
     /** Removes and returns every retained message, oldest first (the connection is gone). */
     public ArrayDeque<T> drain() {
-        ArrayDeque<T> drained = new ArrayDeque<>(unacked);
-        unacked.clear();
+        ArrayDeque<T> drained = unacked == null ? new ArrayDeque<>(0) : new ArrayDeque<>(unacked);
+        unacked = null;
         untracked = 0;
         return drained;
     }

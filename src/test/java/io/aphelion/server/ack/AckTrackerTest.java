@@ -113,6 +113,21 @@ class AckTrackerTest {
     }
 
     @Test
+    void aTrackerThatNeverRetainedDrainsNothingAndRetainsOnceAsked() {
+        tracker.sent(new Message("a"), 0, false);
+        assertThat(tracker.retained()).isZero();
+        assertThat(tracker.oldestSentAtNanos()).isEqualTo(AckTracker.NONE);
+        tracker.forgetRetained(message -> released.add(message.name));
+        assertThat(tracker.outstanding()).isEqualTo(1);
+        tracker.acked(1, 5, message -> released.add(message.name));
+        tracker.sent(new Message("b"), 7, true);
+        assertThat(tracker.oldestSentAtNanos()).isEqualTo(7);
+        assertThat(tracker.drain()).extracting(message -> message.name).containsExactly("b");
+        assertThat(tracker.drain()).isEmpty();
+        assertThat(released).isEmpty();
+    }
+
+    @Test
     void zeroAckChangesNothing() {
         tracker.sent(new Message("a"), 0, true);
         assertThat(tracker.acked(0, 0, message -> { })).isEqualTo(-1);
