@@ -91,8 +91,11 @@ public final class PlayerSession {
     /** Guards everything below, and the delivery state of the connections. */
     final ReentrantLock lock = new ReentrantLock();
     private final ArrayList<ClientConnection> connections = new ArrayList<>(2);
-    /** Messages waiting for a connection while the session has none, oldest first. */
-    private final ArrayDeque<Outbound> pending = new ArrayDeque<>();
+    /**
+     * Messages waiting for a connection while the session has none, oldest first; null while
+     * there are none (a connected session never needs it), made by {@link #pendingLocked()}.
+     */
+    private ArrayDeque<Outbound> pending;
     private long bufferedBytes;
     private int bufferedMessages;
     private volatile State state = State.LIVE;
@@ -142,8 +145,10 @@ public final class PlayerSession {
                 book.connected(this);
                 result = Attach.RESUMED;
             }
-            connection.queue.addAll(pending);
-            pending.clear();
+            if (pending != null) {
+                connection.queue.addAll(pending);
+                pending = null;
+            }
             if (result == Attach.NEW) {
                 metrics.sessionStarted(protocol);
                 tell("sessionStarted", () -> listener.sessionStarted(this));
@@ -205,7 +210,7 @@ public final class PlayerSession {
             if (toClose == null) {
                 target = preferred != null && connections.contains(preferred) ? preferred : routeLocked();
                 if (target == null) {
-                    pending.addLast(message);
+                    pendingLocked().addLast(message);
                 }
                 else {
                     target.queue.addLast(message);
@@ -349,7 +354,7 @@ public final class PlayerSession {
             }
             if (connections.isEmpty()) {
                 while (!undelivered.isEmpty()) {
-                    pending.addFirst(undelivered.pollLast());
+                    pendingLocked().addFirst(undelivered.pollLast());
                 }
                 state = State.DETACHED;
                 book.detached(this);
@@ -437,7 +442,7 @@ public final class PlayerSession {
         for (ClientConnection connection : toClose) {
             connection.takeUndeliveredLocked(this);
         }
-        pending.clear();
+        pending = null;
         bufferedBytes = 0;
         bufferedMessages = 0;
         book.ended(this);
@@ -493,6 +498,13 @@ public final class PlayerSession {
         return best;
     }
 
+    private ArrayDeque<Outbound> pendingLocked() {
+        if (pending == null) {
+            pending = new ArrayDeque<>();
+        }
+        return pending;
+    }
+
     private boolean reserveLocked(Outbound message) {
         if (bufferedBytes + message.size() > settings.maxBufferedBytes()
                 || bufferedMessages + 1 > settings.maxBufferedMessages()) {
@@ -510,7 +522,9 @@ public final class PlayerSession {
     }
 
     private void evictVolatileLocked() {
-        evictVolatile(pending);
+        if (pending != null) {
+            evictVolatile(pending);
+        }
         for (ClientConnection connection : connections) {
             evictVolatile(connection.queue);
         }

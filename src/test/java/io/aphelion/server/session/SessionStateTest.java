@@ -457,6 +457,24 @@ class SessionStateTest {
     }
 
     @Test
+    void messagesWaitForTheResumingConnectionAgainAfterASecondDrop() {
+        FakeSink a = new FakeSink();
+        ClientConnection connection = connect(a, null);
+        PlayerSession session = connection.session();
+        connection.onClosed(1006);
+        session.send("one".getBytes(), Delivery.RELIABLE);
+        FakeSink b = new FakeSink();
+        ClientConnection resumed = connect(b, token(a));
+        assertThat(payloads(b)).containsExactly("one");
+        resumed.onClosed(1006);
+        session.send("two".getBytes(), Delivery.RELIABLE);
+        session.send("three".getBytes(), Delivery.RELIABLE);
+        FakeSink c = new FakeSink();
+        connect(c, token(a));
+        assertThat(payloads(c)).containsExactly("one", "two", "three"); // "one" was never acked: sent again, first
+    }
+
+    @Test
     void anOwedAckIsNeverLostWithTheVolatileAnswersItWouldHaveRiddenOn() {
         FakeSink sink = new FakeSink();
         ClientConnection connection = ackingConnection(sink);
