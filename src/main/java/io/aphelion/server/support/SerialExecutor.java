@@ -1,12 +1,13 @@
 package io.aphelion.server.support;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.time.Duration;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,12 +36,26 @@ public final class SerialExecutor {
     /** How long a drain the pool refused waits before it is offered again. */
     public static final Duration RETRY_DELAY = Duration.ofMillis(10);
 
+    private static final VarHandle PENDING;
+
+    static {
+        try {
+            PENDING = MethodHandles.lookup().findVarHandle(SerialExecutor.class, "pending", int.class);
+        }
+        catch (ReflectiveOperationException ex) {
+            throw new ExceptionInInitializerError(ex);
+        }
+    }
+
     private final Executor pool;
     private final Scheduler retries;
     private final int limit;
     private final Queue<Runnable> tasks = new ConcurrentLinkedQueue<>();
-    /** Tasks queued or running; the submitter that moves it from 0 schedules the drain. */
-    private final AtomicInteger pending = new AtomicInteger();
+    /**
+     * Tasks queued or running; the submitter that moves it from 0 schedules the drain. Changed
+     * through {@link #PENDING} (a field, not an atomic object of its own per session).
+     */
+    private volatile int pending;
     /** {@link #drain} as a task for the pool, made once instead of at every wake-up. */
     private final Runnable drainTask = this::drain;
 
@@ -84,11 +99,11 @@ public final class SerialExecutor {
      * @param here when nothing is queued or running, drain on the calling thread instead of the pool
      */
     private boolean submit(Runnable task, boolean always, boolean here) {
-        if (!always && pending.get() >= limit) {
+        if (!always && pending >= limit) {
             return false;
         }
         tasks.add(task);
-        if (pending.getAndIncrement() == 0) {
+        if ((int) PENDING.getAndAdd(this, 1) == 0) {
             if (here) {
                 drain();
             }
@@ -126,7 +141,7 @@ public final class SerialExecutor {
             catch (RuntimeException | Error ex) {
                 log.error("Session task failed", ex);
             }
-            if (pending.decrementAndGet() == 0) {
+            if ((int) PENDING.getAndAdd(this, -1) == 1) {
                 return;
             }
             if (ran == BATCH) {

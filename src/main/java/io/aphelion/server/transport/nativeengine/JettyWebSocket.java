@@ -6,7 +6,8 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 import io.aphelion.server.session.ClientConnection;
 import io.aphelion.server.session.FrameSink;
@@ -119,12 +120,23 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
     /**
      * {@link #IDLE}, {@link #READING} (a thread is in {@link #onFillable} and owns {@link #input}) or
      * {@link #CLOSED} (the socket closed; the handlers have been told): whoever
-     * finds the socket closed and nobody reading returns the input buffer.
+     * finds the socket closed and nobody reading returns the input buffer. Changed through
+     * {@link #READ_STATE} (a field, not an atomic object of its own per websocket).
      */
-    private final AtomicInteger readState = new AtomicInteger(IDLE);
+    private volatile int readState = IDLE;
     private static final int IDLE = 0;
     private static final int READING = 1;
     private static final int CLOSED = 2;
+    private static final VarHandle READ_STATE;
+
+    static {
+        try {
+            READ_STATE = MethodHandles.lookup().findVarHandle(JettyWebSocket.class, "readState", int.class);
+        }
+        catch (ReflectiveOperationException ex) {
+            throw new ExceptionInInitializerError(ex);
+        }
+    }
 
     // Coalescing: what the reading thread answers while it reads one batch leaves in one write.
     /** The thread reading a batch now, while its wakes are deferred; null otherwise. */
@@ -201,7 +213,7 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
 
     @Override
     public void onFillable() {
-        if (!readState.compareAndSet(IDLE, READING)) {
+        if (!READ_STATE.compareAndSet(this, IDLE, READING)) {
             return; // the socket closed
         }
         boolean more;
@@ -222,7 +234,7 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
                 pump.wake(); // the batch's answers, gathered into one write
             }
         }
-        if (!readState.compareAndSet(READING, IDLE)) {
+        if (!READ_STATE.compareAndSet(this, READING, IDLE)) {
             releaseInput(); // the socket closed while we read: its buffer is ours to return
             return;
         }
@@ -406,7 +418,7 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
      */
     boolean sendMessage(byte[] payload) {
         synchronized (pump) {
-            if (closeQueued || readState.get() == CLOSED) {
+            if (closeQueued || readState == CLOSED) {
                 return false;
             }
             if (pendingMessages == null) {
@@ -484,7 +496,7 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
         byte[] ping;
         byte[] close;
         synchronized (pump) {
-            if (closeTaken || readState.get() == CLOSED) {
+            if (closeTaken || readState == CLOSED) {
                 return null;
             }
             pong = pendingPong;
@@ -596,7 +608,7 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
     public void onClose(Throwable cause) {
         super.onClose(cause);
         closeDeadline.cancel();
-        int previous = readState.getAndSet(CLOSED);
+        int previous = (int) READ_STATE.getAndSet(this, CLOSED);
         if (previous == CLOSED) {
             return;
         }
