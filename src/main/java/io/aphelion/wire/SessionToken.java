@@ -3,6 +3,7 @@ package io.aphelion.wire;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.HexFormat;
+import java.util.Objects;
 
 /**
  * A 32-byte session token ({@code your_session_token}). Immutable; equal by content.
@@ -35,6 +36,16 @@ public final class SessionToken {
             throw new IllegalArgumentException("A session token is " + LENGTH + " bytes, not " + bytes.length);
         }
         return new SessionToken(bytes.clone());
+    }
+
+    /**
+     * The token made of the 32 bytes of {@code bytes} from {@code offset} (copied).
+     *
+     * @throws IndexOutOfBoundsException when fewer than 32 bytes follow {@code offset}
+     */
+    public static SessionToken of(byte[] bytes, int offset) {
+        Objects.checkFromIndexSize(offset, LENGTH, bytes.length);
+        return new SessionToken(Arrays.copyOfRange(bytes, offset, offset + LENGTH));
     }
 
     /** A copy of the token's bytes. */

@@ -19,7 +19,7 @@ import io.aphelion.wire.SessionToken;
 /**
  * Every live session, by token and by id; creates sessions and attaches connections to them.
  *
- * <p>Tokens are 32 bytes of {@link SecureRandom}, unique among live sessions, and scoped to their
+ * <p>Tokens are 32 bytes of {@link SecureRandom} (drawn in blocks, see {@link TokenSource}), unique among live sessions, and scoped to their
  * protocol: a token of another protocol's session, an unknown token and an ended session's token
  * all get the client a new session. An ended session is removed at once, so nothing leaks.
  *
@@ -30,7 +30,8 @@ public final class SessionRegistry {
     private final Scheduler scheduler;
     private final TransportSettings settings;
     private final TransportMetrics metrics;
-    private final SecureRandom random = new SecureRandom();
+    /** Where new sessions' tokens come from: one {@link SecureRandom}, drawn in blocks. */
+    private final TokenSource tokens = new TokenSource(new SecureRandom());
     private final AtomicLong ids = new AtomicLong();
     private final ConcurrentHashMap<SessionToken, PlayerSession> byToken = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, PlayerSession> byId = new ConcurrentHashMap<>();
@@ -71,7 +72,7 @@ public final class SessionRegistry {
         }
         PlayerSession created;
         do {
-            created = new PlayerSession(ids.incrementAndGet(), SessionToken.random(random), protocol, version, listener,
+            created = new PlayerSession(ids.incrementAndGet(), tokens.next(), protocol, version, listener,
                     scheduler, settings, metrics, book);
         }
         while (byToken.putIfAbsent(created.token(), created) != null);

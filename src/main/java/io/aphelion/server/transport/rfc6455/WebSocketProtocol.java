@@ -156,12 +156,29 @@ public final class WebSocketProtocol {
         }
     }
 
+    /**
+     * SHA-1, never updated itself: each {@link #acceptKey} works on a clone, which copies a few
+     * words, where {@link MessageDigest#getInstance} looks the provider up and constructs one
+     * reflectively on every upgrade.
+     */
+    private static final MessageDigest SHA1 = sha1();
+
     /** The {@code Sec-WebSocket-Accept} answer to a key: base64(SHA-1(key + GUID)). */
     public static String acceptKey(String key) {
+        MessageDigest sha1;
         try {
-            MessageDigest sha1 = MessageDigest.getInstance("SHA-1");
-            byte[] digest = sha1.digest((key.trim() + ACCEPT_GUID).getBytes(StandardCharsets.US_ASCII));
-            return Base64.getEncoder().encodeToString(digest);
+            sha1 = (MessageDigest) SHA1.clone();
+        }
+        catch (CloneNotSupportedException ex) {
+            sha1 = sha1();
+        }
+        byte[] digest = sha1.digest((key.trim() + ACCEPT_GUID).getBytes(StandardCharsets.US_ASCII));
+        return Base64.getEncoder().encodeToString(digest);
+    }
+
+    private static MessageDigest sha1() {
+        try {
+            return MessageDigest.getInstance("SHA-1");
         }
         catch (NoSuchAlgorithmException ex) {
             throw new IllegalStateException("Every Java platform has SHA-1", ex);

@@ -2,9 +2,14 @@ package io.aphelion.server.transport.rfc6455;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -54,6 +59,33 @@ class WebSocketProtocolTest {
         assertThat(WebSocketProtocol.acceptKey(other))
                 .isNotEqualTo("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")
                 .hasSize(28);
+    }
+
+    @Test
+    void acceptKeyIsTheSameOnEveryCallFromEveryThread() throws Exception {
+        String other = Base64.getEncoder().encodeToString(new byte[16]);
+        String otherAccept = WebSocketProtocol.acceptKey(other);
+        ExecutorService threads = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<Boolean>> results = new ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                results.add(threads.submit(() -> {
+                    for (int i = 0; i < 2_000; i++) {
+                        if (!WebSocketProtocol.acceptKey(RFC_KEY).equals("s3pPLMBiTxaQ9kYGzzhZRbK+xOo=")
+                                || !WebSocketProtocol.acceptKey(other).equals(otherAccept)) {
+                            return false;
+                        }
+                    }
+                    return true;
+                }));
+            }
+            for (Future<Boolean> result : results) {
+                assertThat(result.get()).isTrue();
+            }
+        }
+        finally {
+            threads.shutdownNow();
+        }
     }
 
     @Test
