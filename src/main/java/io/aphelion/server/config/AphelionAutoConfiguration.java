@@ -20,6 +20,7 @@ import io.aphelion.server.protocol.game.LobbyGameMessageService;
 import io.aphelion.server.protocol.ping.PingProtocol;
 import io.aphelion.server.session.AckFlusher;
 import io.aphelion.server.session.ClientConnection;
+import io.aphelion.server.session.Keepalive;
 import io.aphelion.server.session.SessionRegistry;
 import io.aphelion.server.session.TransportSettings;
 import io.aphelion.server.support.Scheduler;
@@ -149,13 +150,24 @@ public class AphelionAutoConfiguration {
         return new AckFlusher(scheduler, settings.ackDelay());
     }
 
+    /**
+     * Pings every open connection every {@code ping-interval} and closes it with 4103 past the
+     * {@code pong-timeout}: one timing wheel and one timer for all connections, on a tick of 1 s
+     * (or 1/16 of the shorter setting), which is how late a ping or a 4103 may be.
+     */
+    @Bean
+    @ConditionalOnMissingBean
+    Keepalive aphelionKeepalive(Scheduler scheduler, TransportSettings settings) {
+        return new Keepalive(scheduler, settings.pingInterval(), settings.pongTimeout());
+    }
+
     /** Makes the {@link ClientConnection} of each websocket, for either engine. */
     @Bean
     @ConditionalOnMissingBean
     ClientConnectionFactory aphelionConnectionFactory(HandshakeService handshake, Scheduler scheduler,
-            TransportSettings settings, AckFlusher ackFlusher, ObjectProvider<TransportMetrics> metrics) {
+            TransportSettings settings, AckFlusher ackFlusher, Keepalive keepalive, ObjectProvider<TransportMetrics> metrics) {
         TransportMetrics reporter = metrics.getIfAvailable(() -> TransportMetrics.NONE);
-        return sink -> new ClientConnection(sink, handshake, scheduler, settings, reporter, ackFlusher);
+        return sink -> new ClientConnection(sink, handshake, scheduler, settings, reporter, ackFlusher, keepalive);
     }
 
     @Bean

@@ -26,6 +26,14 @@ import org.slf4j.LoggerFactory;
  * guard at each entry. The delivery fields (marked "guarded by the session's lock") belong to
  * the session's lock, which only the session package takes.
  *
+ * <p><b>Keepalive.</b> Once open, the connection is in the {@link Keepalive} wheel, whose sweep
+ * (scheduler thread) pings it and closes it with 4103; the wheel's two fields here are the
+ * sweep's alone. The sweep and the reading thread share {@link #pingSentNanos}: only the sweep
+ * sets it, to a ping's time and only while it is 0; only a pong with that payload clears it, on
+ * the reading thread. A pong racing the sweep at the pong timeout's deadline either counts or
+ * comes too late; both are right at the deadline. A connection that closes stays in its slot,
+ * closed, until the sweep drops it there.
+ *
  * <p><b>Delivery</b> has one owner: the session routes a message into {@link #queue} and wakes
  * the sink; the sink, when its socket can take bytes, {@link #pull pulls} from here. Each pull
  * takes the init reply, then queued messages with the owed ack on the first of them, or an ack
@@ -68,6 +76,7 @@ public final class ClientConnection implements FrameSink.Source {
     private final TransportSettings settings;
     private final TransportMetrics metrics;
     private final AckFlusher ackFlusher;
+    private final Keepalive keepalive;
 
     private final AtomicReference<State> state = new AtomicReference<>(State.AWAITING_INIT);
     /** The session, set once when the init packet is accepted; null before. */
@@ -75,12 +84,18 @@ public final class ClientConnection implements FrameSink.Source {
     /** The close code sent or received; 0 while not closed. */
     private volatile int closeCode;
     private volatile Cancellable initTimer = Cancellable.NONE;
-    private volatile Cancellable keepalive = Cancellable.NONE;
     /**
      * When the unanswered ping was sent, which is also its payload (8 bytes, big endian); 0 when
-     * every ping was answered. Only a pong with that payload answers it.
+     * every ping was answered. Only a pong with that payload answers it. Set by the keepalive's
+     * sweep only, cleared by the reading thread only (see the class comment).
      */
     private volatile long pingSentNanos;
+
+    // Keepalive wheel state: the Keepalive sweep's (published to it by register's CAS).
+    /** The next connection in the same keepalive slot (or in its arrivals); null at the end. */
+    ClientConnection keepaliveNext;
+    /** When the next ping is due (sent only if the previous one was answered by then). */
+    long nextPingNanos;
     /**
      * The ack timeout's timer while armed (see {@link #armAckTimeoutLocked}), NONE otherwise: set
      * under the session's lock, read without it only to cancel it when the connection closes.
@@ -108,13 +123,14 @@ public final class ClientConnection implements FrameSink.Source {
     private long rateFullAtNanos = Long.MIN_VALUE;
 
     public ClientConnection(FrameSink sink, InitPacketInterceptor handshake, Scheduler scheduler, TransportSettings settings,
-            TransportMetrics metrics, AckFlusher ackFlusher) {
+            TransportMetrics metrics, AckFlusher ackFlusher, Keepalive keepalive) {
         this.sink = sink;
         this.handshake = handshake;
         this.scheduler = scheduler;
         this.settings = settings;
         this.metrics = metrics;
         this.ackFlusher = ackFlusher;
+        this.keepalive = keepalive;
         sink.bind(this);
     }
 
@@ -213,9 +229,8 @@ public final class ClientConnection implements FrameSink.Source {
             metrics.handshake(frame.remaining() >= 2 ? frame.getShort(frame.position()) : 0, ex.closeCode());
             throw ex;
         }
-        keepalive = scheduler.scheduleAtFixedRate(this::keepaliveTick, settings.pingInterval());
-        if (state.get() == State.CLOSED) {
-            keepalive.cancel();
+        if (state.get() == State.OPEN) {
+            keepalive.register(this); // one that closes from now on is dropped at its first slot
         }
         sink.wake(); // the init reply, and whatever waited for the session's connection
     }
@@ -329,7 +344,6 @@ public final class ClientConnection implements FrameSink.Source {
     /** @param byClient whether the client ended it (its close frame, or a drop) rather than the server */
     private void released(int code, boolean byClient) {
         initTimer.cancel();
-        keepalive.cancel();
         ackTimeout.cancel();
         metrics.connectionClosed(code);
         PlayerSession session = this.session;
@@ -345,19 +359,23 @@ public final class ClientConnection implements FrameSink.Source {
         }
     }
 
-    /** Every ping interval: pings, unless the previous ping is still unanswered (its pong timeout runs). */
-    private void keepaliveTick() {
-        if (state.get() != State.OPEN || pingSentNanos != 0) {
-            return;
-        }
-        long sent = scheduler.nanoTime();
-        if (sent == 0) {
-            sent = 1; // 0 means "no ping outstanding"
-        }
-        pingSentNanos = sent;
-        sink.sendPing(ByteBuffer.allocate(Long.BYTES).putLong(0, sent));
-        long ping = sent;
-        scheduler.schedule(() -> checkPong(ping), settings.pongTimeout());
+    /** When the unanswered ping was sent, or 0 when every ping was answered. */
+    long pingSentNanos() {
+        return pingSentNanos;
+    }
+
+    /**
+     * From the keepalive's sweep, while no ping is unanswered: sends a websocket ping carrying
+     * {@code sentNanos} (non-zero) in {@code payload}, which the sink copies.
+     */
+    void ping(long sentNanos, ByteBuffer payload) {
+        pingSentNanos = sentNanos;
+        sink.sendPing(payload);
+    }
+
+    /** From the keepalive's sweep: the ping went unanswered for the pong timeout. */
+    void pongTimedOut(long pongTimeoutMillis) {
+        close(CloseCodes.PONG_TIMEOUT, "No pong within " + pongTimeoutMillis + " ms");
     }
 
     /**
@@ -391,12 +409,6 @@ public final class ClientConnection implements FrameSink.Source {
         }
         if (timedOut) {
             close(CloseCodes.ACK_TIMEOUT, "Packets unacked for " + settings.ackTimeout().toMillis() + " ms");
-        }
-    }
-
-    private void checkPong(long pingSent) {
-        if (state.get() == State.OPEN && pingSentNanos == pingSent) {
-            close(CloseCodes.PONG_TIMEOUT, "No pong within " + settings.pongTimeout().toMillis() + " ms");
         }
     }
 

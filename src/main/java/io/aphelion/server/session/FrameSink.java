@@ -37,7 +37,11 @@ public interface FrameSink {
         wake();
     }
 
-    /** Sends a websocket ping frame with this payload (at most 125 bytes; the sink copies it). */
+    /**
+     * Sends a websocket ping frame with this payload (at most 125 bytes). The sink copies the
+     * payload before it returns and leaves the buffer's position and limit alone: the caller
+     * reuses the buffer for the next ping.
+     */
     void sendPing(ByteBuffer payload);
 
     /** Sends a close frame with this code and reason, then closes; harmless when already closed. */

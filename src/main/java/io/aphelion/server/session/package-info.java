@@ -7,6 +7,10 @@
  * re-sends reliable messages when a connection is lost, and bounds its send buffer. The
  * {@link io.aphelion.server.session.SessionRegistry} finds sessions by token and by id.
  *
+ * <p>Timers shared by all connections rather than one per connection: the
+ * {@link io.aphelion.server.session.Keepalive} wheel pings every open connection and closes it with
+ * 4103, and the {@link io.aphelion.server.session.AckFlusher} sends the acks that waited.
+ *
  * <p>The core owns its seams and depends on no edge: {@link io.aphelion.server.session.FrameSink}
  * is what a websocket engine implements to be written to, and
  * {@link io.aphelion.server.session.TransportMetrics} what the observability side implements to

@@ -12,6 +12,7 @@ import io.aphelion.server.protocol.ping.PingProtocol;
 import io.aphelion.server.handshake.HandshakeService;
 import io.aphelion.server.handshake.ServedProtocol;
 import io.aphelion.server.session.AckFlusher;
+import io.aphelion.server.session.Keepalive;
 import io.aphelion.wire.WireFormat;
 import io.aphelion.server.protocol.game.GameSessions;
 import io.aphelion.server.protocol.game.LobbyGameMessageService;
@@ -92,6 +93,13 @@ class AphelionAutoConfigurationTest {
             assertThat(handshake.served(3)).isEmpty();
             assertThat(context).hasSingleBean(AckFlusher.class);
         });
+    }
+
+    @Test
+    void keepaliveIsOneBeanWhoseTickFollowsThePingSettings() {
+        runner.run(context -> assertThat(context.getBean(Keepalive.class).tick()).isEqualTo(Duration.ofSeconds(1)));
+        runner.withPropertyValues("aphelion.websocket.ping-interval=4s", "aphelion.websocket.pong-timeout=10s")
+                .run(context -> assertThat(context.getBean(Keepalive.class).tick()).isEqualTo(Duration.ofMillis(250)));
     }
 
     @Test

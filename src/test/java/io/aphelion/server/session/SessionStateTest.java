@@ -37,6 +37,7 @@ class SessionStateTest {
     private SessionRegistry registry;
     private HandshakeService handshake;
     private final AckFlusher ackFlusher = new AckFlusher(scheduler, Duration.ofMillis(2));
+    private final Keepalive keepalive = new Keepalive(scheduler, settings.pingInterval(), settings.pongTimeout());
 
     /** Records lifecycle events; a payload decodes to its bytes as a string. */
     private final SessionListener<String> listener = new SessionListener<String>() {
@@ -87,7 +88,7 @@ class SessionStateTest {
         if (registry == null) {
             start();
         }
-        ClientConnection connection = new ClientConnection(sink, handshake, scheduler, settings, TransportMetrics.NONE, ackFlusher);
+        ClientConnection connection = new ClientConnection(sink, handshake, scheduler, settings, TransportMetrics.NONE, ackFlusher, keepalive);
         connection.opened();
         return connection;
     }
@@ -168,7 +169,7 @@ class SessionStateTest {
     void initTimeoutCountsFromTheAcceptSoTheUpgradesOwnTimeIsPartOfIt() {
         FakeSink sink = new FakeSink();
         start();
-        ClientConnection connection = new ClientConnection(sink, handshake, scheduler, settings, TransportMetrics.NONE, ackFlusher);
+        ClientConnection connection = new ClientConnection(sink, handshake, scheduler, settings, TransportMetrics.NONE, ackFlusher, keepalive);
         connection.opened(Duration.ofSeconds(9)); // the HTTP upgrade took 9 of the 10 s
         scheduler.advance(Duration.ofSeconds(1).minus(MS));
         assertThat(sink.closeCode()).isZero();
@@ -877,6 +878,10 @@ class SessionStateTest {
         assertThat(a.closeCode()).isEqualTo(CloseCodes.GOING_AWAY);
         assertThat(b.closeCode()).isEqualTo(CloseCodes.GOING_AWAY);
         assertThat(events.stream().filter(e -> e.startsWith("ended"))).containsExactly("ended SHUTDOWN");
+        assertThat(scheduler.pending()).as("the keepalive's tick alone: its closed connections wait in their slot")
+                .isEqualTo(1);
+        scheduler.advance(settings.pingInterval().plus(keepalive.tick()));
+        assertThat(keepalive.size()).isZero();
         assertThat(scheduler.pending()).isZero();
     }
 
@@ -889,7 +894,7 @@ class SessionStateTest {
         FakeSink game = new FakeSink();
         connect(game, null);
         FakeSink ping = new FakeSink();
-        ClientConnection connection = new ClientConnection(ping, handshake, scheduler, settings, TransportMetrics.NONE, ackFlusher);
+        ClientConnection connection = new ClientConnection(ping, handshake, scheduler, settings, TransportMetrics.NONE, ackFlusher, keepalive);
         connection.opened();
         connection.onFrame(ByteBuffer.wrap(new InitPacket(WireFormat.PROTOCOL_PING, 1, token(game)).encode()));
         assertThat(token(ping)).isNotEqualTo(token(game));

@@ -16,6 +16,7 @@ public final class ManualScheduler implements Scheduler {
 
     private long now = 1_000_000_000L;
     private long sequence;
+    private long ran;
     private final List<Task> tasks = new ArrayList<>();
 
     private final class Task implements Cancellable {
@@ -83,6 +84,7 @@ public final class ManualScheduler implements Scheduler {
                 else {
                     tasks.remove(next);
                 }
+                ran++;
             }
             next.runnable.run();
         }
@@ -91,5 +93,10 @@ public final class ManualScheduler implements Scheduler {
     /** Tasks waiting. */
     public synchronized int pending() {
         return tasks.size();
+    }
+
+    /** Tasks run so far (each run of a periodic task counts): the wake-ups a real timer thread would have. */
+    public synchronized long ran() {
+        return ran;
     }
 }

@@ -11,6 +11,7 @@ import io.aphelion.server.handshake.HandshakeService;
 import io.aphelion.server.handshake.ServedProtocol;
 import io.aphelion.server.session.TransportMetrics;
 import io.aphelion.server.session.AckFlusher;
+import io.aphelion.server.session.Keepalive;
 import io.aphelion.server.session.ClientConnection;
 import io.aphelion.server.session.SessionRegistry;
 import io.aphelion.server.session.TransportSettings;
@@ -41,7 +42,7 @@ class PingProtocolTest {
     void answerWritesEveryFieldEvenWhenZero() throws Exception {
         FakeSink sink = new FakeSink();
         ClientConnection connection = new ClientConnection(sink, handshake, scheduler, settings, TransportMetrics.NONE,
-                new AckFlusher(scheduler, settings.ackDelay()));
+                new AckFlusher(scheduler, settings.ackDelay()), new Keepalive(scheduler, settings.pingInterval(), settings.pongTimeout()));
         connection.opened();
         connection.onFrame(ByteBuffer.wrap(InitPacket.newSession(WireFormat.PROTOCOL_PING, 1).encode()));
         assertThat(registry.liveSessions(WireFormat.PROTOCOL_GAME)).as("no game session: players is 0").isZero();

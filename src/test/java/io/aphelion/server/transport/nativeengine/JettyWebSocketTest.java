@@ -29,6 +29,7 @@ import io.aphelion.server.protocol.ping.PingProtocol;
 import io.aphelion.server.session.AckFlusher;
 import io.aphelion.server.session.ClientConnection;
 import io.aphelion.server.session.Delivery;
+import io.aphelion.server.session.Keepalive;
 import io.aphelion.server.session.PlayerSession;
 import io.aphelion.server.session.SessionListener;
 import io.aphelion.server.session.SessionRegistry;
@@ -121,10 +122,11 @@ class JettyWebSocketTest {
             new ServedProtocol(WireFormat.PROTOCOL_PING, 1, 1, new PingProtocol(registry, scheduler)),
             new ServedProtocol(WireFormat.PROTOCOL_GAME, 1, 1, gameListener)));
     private final AckFlusher ackFlusher = new AckFlusher(scheduler, settings.ackDelay());
+    private final Keepalive keepalive = new Keepalive(scheduler, settings.pingInterval(), settings.pongTimeout());
     /** Every connection the factory made, in order. */
     private final List<ClientConnection> connections = new CopyOnWriteArrayList<>();
     private final ClientConnectionFactory connectionFactory = sink -> {
-        ClientConnection connection = new ClientConnection(sink, handshake, scheduler, settings, TransportMetrics.NONE, ackFlusher);
+        ClientConnection connection = new ClientConnection(sink, handshake, scheduler, settings, TransportMetrics.NONE, ackFlusher, keepalive);
         connections.add(connection);
         return connection;
     };
@@ -851,7 +853,7 @@ class JettyWebSocketTest {
                 settings.expiry(), settings.maxConnections(), settings.maxBufferedBytes(), settings.maxBufferedMessages(),
                 new TransportSettings.RateLimit(10, 3));
         RecordingDecorator recorder = new RecordingDecorator(new AphelionWebSocketHandler(sink -> {
-            ClientConnection connection = new ClientConnection(sink, handshake, scheduler, limited, TransportMetrics.NONE, ackFlusher);
+            ClientConnection connection = new ClientConnection(sink, handshake, scheduler, limited, TransportMetrics.NONE, ackFlusher, keepalive);
             connections.add(connection);
             return connection;
         }, AphelionWebSocketHandler.ContainerFrameSinks.NONE));
