@@ -19,10 +19,14 @@ import org.slf4j.LoggerFactory;
  * connection waits in the slot of its next deadline (its next ping, or its pong timeout when that
  * comes first), linked through a field of its own ({@link ClientConnection#keepaliveNext}): no
  * node, no timer task and no lambda per connection, and no allocation per ping (the payload goes
- * through one buffer, which the sink copies). One scheduler timer, once per tick, sweeps the slot
- * whose time has come: it pings, closes, or moves each connection found there to the slot of its
- * next deadline, so a tick costs the connections that are due, not all of them. While no
- * connection is in the wheel, no timer is scheduled at all.
+ * through one buffer, which the sink copies). One scheduler timer sweeps the slot whose time has
+ * come: it pings, closes, or moves each connection found there to the slot of its next deadline,
+ * so a sweep costs the connections that are due, not all of them. The timer is set for the next
+ * tick whose slot holds a connection, so it wakes at most once per tick and never for an empty
+ * slot; while no connection is in the wheel, no timer is scheduled at all. (A connection that
+ * registers meanwhile waits among the arrivals until then: its first deadline, a ping interval
+ * away, is never earlier than the earliest deadline in the wheel, each of which is at most a ping
+ * interval away.)
  *
  * <p><b>Precision.</b> Deadlines are rounded up to the next tick: a ping leaves between
  * {@code ping-interval} and {@code ping-interval} + one tick after the previous ping (or after the
@@ -127,7 +131,7 @@ public final class Keepalive {
         }
         while (!arrivals.compareAndSet(head, connection));
         if (tickScheduled.compareAndSet(false, true)) {
-            schedule(scheduler.nanoTime());
+            scheduleAt(tickAt(scheduler.nanoTime()) + 1);
         }
     }
 
@@ -143,22 +147,32 @@ public final class Keepalive {
         }
         finally {
             if (size > 0) {
-                schedule(scheduler.nanoTime());
+                scheduleAt(nextOccupiedTick());
             }
             else {
                 tickScheduled.set(false);
                 // A connection registered after the sweep took the arrivals saw the flag still set.
                 if (arrivals.get() != null && tickScheduled.compareAndSet(false, true)) {
-                    schedule(scheduler.nanoTime());
+                    scheduleAt(tickAt(scheduler.nanoTime()) + 1);
                 }
             }
         }
     }
 
-    /** Schedules the next tick, at the start of the tick after the one {@code now} falls in. */
-    private void schedule(long now) {
-        long next = originNanos + (tickAt(now) + 1) * tickNanos;
-        scheduler.schedule(onTick, Duration.ofNanos(next - now));
+    /** The first tick after the last one swept whose slot holds a connection (within one turn: the wheel is not empty). */
+    private long nextOccupiedTick() {
+        for (long t = sweptTick + 1; t <= sweptTick + slots.length; t++) {
+            if (slots[(int) (t & mask)] != null) {
+                return t;
+            }
+        }
+        return sweptTick + 1;
+    }
+
+    /** Schedules the next sweep at the start of {@code tick} (at once if that has passed). */
+    private void scheduleAt(long tick) {
+        long delay = originNanos + tick * tickNanos - scheduler.nanoTime();
+        scheduler.schedule(onTick, Duration.ofNanos(Math.max(0, delay)));
     }
 
     private void sweep(long now) {

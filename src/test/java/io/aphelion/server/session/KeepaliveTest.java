@@ -78,16 +78,49 @@ class KeepaliveTest {
     }
 
     @Test
-    void thousandsOfConnectionsShareOneTimerThatWakesOncePerTick() {
+    void thousandsOfConnectionsShareOneTimerThatWakesAtMostOncePerTick() {
         start(INTERVAL, INTERVAL);
         List<FakeSink> sinks = new ArrayList<>();
         List<ClientConnection> connections = new ArrayList<>();
+        scheduler.advance(Duration.ofMillis(2));
         for (int i = 0; i < 5000; i++) {
             FakeSink sink = new FakeSink();
             sinks.add(sink);
             connections.add(connect(sink));
+            scheduler.advance(Duration.ofMillis(4)); // 250 a second for 20 s: a deadline in every slot
         }
         assertThat(scheduler.pending()).as("one timer, the wheel's").isEqualTo(1);
+        long ranBefore = scheduler.ran();
+
+        for (int round = 0; round < 3; round++) {
+            for (int second = 0; second < 20; second++) {
+                scheduler.advance(SECOND);
+                for (int i = 0; i < connections.size(); i++) {
+                    ByteBuffer ping = sinks.get(i).lastPing();
+                    if (ping != null) {
+                        connections.get(i).onPong(ping);
+                    }
+                }
+            }
+        }
+
+        assertThat(scheduler.ran() - ranBefore).as("one wake-up per tick, whatever the connections").isEqualTo(60);
+        assertThat(sinks).allSatisfy(sink -> assertThat(sink.pings()).isEqualTo(3));
+        assertThat(sinks).allSatisfy(sink -> assertThat(sink.closeCode()).isZero());
+        assertThat(keepalive.size()).isEqualTo(5000);
+        assertThat(scheduler.pending()).isEqualTo(1);
+    }
+
+    @Test
+    void timerWakesOnlyAtTicksWhereADeadlineFalls() {
+        start(INTERVAL, INTERVAL);
+        List<FakeSink> sinks = new ArrayList<>();
+        List<ClientConnection> connections = new ArrayList<>();
+        for (int i = 0; i < 1000; i++) {
+            FakeSink sink = new FakeSink();
+            sinks.add(sink);
+            connections.add(connect(sink)); // all at once: all due in one slot
+        }
         long ranBefore = scheduler.ran();
 
         for (int round = 0; round < 3; round++) {
@@ -97,11 +130,8 @@ class KeepaliveTest {
             }
         }
 
-        assertThat(scheduler.ran() - ranBefore).as("one wake-up per tick, whatever the connections").isEqualTo(60);
+        assertThat(scheduler.ran() - ranBefore).as("the arrivals' sweep, then one at 20, 40 and 60 s").isEqualTo(4);
         assertThat(sinks).allSatisfy(sink -> assertThat(sink.pings()).isEqualTo(3));
-        assertThat(sinks).allSatisfy(sink -> assertThat(sink.closeCode()).isZero());
-        assertThat(keepalive.size()).isEqualTo(5000);
-        assertThat(scheduler.pending()).isEqualTo(1);
     }
 
     @Test
