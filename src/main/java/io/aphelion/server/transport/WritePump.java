@@ -66,6 +66,9 @@ public final class WritePump<B> {
     private final Scheduler timers;
     private final Duration sendTimeLimit;
 
+    /** The one write in flight at a time, reused for each write (no object per write). */
+    private final Write write = new Write();
+
     /** A thread holds the writer: gathering, or a write in flight. Guarded by this. */
     private boolean busy;
     /** A wake came while busy: gather again before letting the writer go. Guarded by this. */
@@ -109,11 +112,11 @@ public final class WritePump<B> {
             if (buffer == null) {
                 return;
             }
-            Write write = new Write(buffer);
+            long sequence = write.start(buffer);
             output.write(buffer, write);
             int outcome = write.returned();
             if (outcome == Write.PENDING) {
-                write.armDeadline();
+                write.armDeadline(sequence);
                 return; // its completion goes on from there
             }
             if (outcome == Write.FAILED || !write.afterSuccess()) {
@@ -144,7 +147,12 @@ public final class WritePump<B> {
         }
     }
 
-    /** One write: whether it completes inside {@link Output#write} or later decides who continues the loop. */
+    /**
+     * The write in flight: whether it completes inside {@link Output#write} or later decides who
+     * continues the loop. One object serves every write of the socket, since a write starts only
+     * once the previous one completed; {@link #sequence} tells a send-time timer which write it was
+     * armed for.
+     */
     private final class Write extends Done {
 
         static final int PENDING = 0;
@@ -152,11 +160,17 @@ public final class WritePump<B> {
         static final int COMPLETED = 2;
         static final int FAILED = 3;
 
-        private final B buffer;
+        /** The buffer of the write in flight; set by the writer before the write starts. */
+        private B buffer;
+        /** Counts the writes started; a timer armed for an earlier one does nothing. */
+        private volatile long sequence;
         private volatile Scheduler.Cancellable deadline = Scheduler.Cancellable.NONE;
 
-        Write(B buffer) {
-            this.buffer = buffer;
+        /** Starts the next write (the previous one completed): returns its sequence number. */
+        long start(B next) {
+            buffer = next;
+            set(PENDING);
+            return ++sequence; // the writer alone increments it
         }
 
         @Override
@@ -187,17 +201,19 @@ public final class WritePump<B> {
             return compareAndSet(PENDING, RETURNED) ? PENDING : get();
         }
 
-        void armDeadline() {
+        /** Arms the send-time limit for write {@code armedFor}, which did not complete inside the write call. */
+        void armDeadline(long armedFor) {
             if (sendTimeLimit.isZero() || sendTimeLimit.isNegative()) {
                 return;
             }
-            deadline = timers.schedule(() -> {
-                if (get() == RETURNED) {
+            Scheduler.Cancellable armed = timers.schedule(() -> {
+                if (sequence == armedFor && get() == RETURNED) {
                     output.sendTimedOut(sendTimeLimit);
                 }
             }, sendTimeLimit);
-            if (get() != RETURNED) {
-                deadline.cancel(); // completed while the timer was being armed
+            deadline = armed;
+            if (sequence != armedFor || get() != RETURNED) {
+                armed.cancel(); // completed while the timer was being armed
             }
         }
 
