@@ -35,6 +35,11 @@ public final class AckFlusher {
         this.period = ackDelay.dividedBy(2);
     }
 
+    /** How long an owed ack waits for a packet to ride on ({@code ack-delay}), in nanoseconds. */
+    long delayNanos() {
+        return delayNanos;
+    }
+
     /** A connection started owing an ack (called under its session's lock, at most once until settled). */
     void owe(ClientConnection connection) {
         owing.add(connection);
@@ -46,7 +51,7 @@ public final class AckFlusher {
         List<ClientConnection> notYet = new ArrayList<>();
         ClientConnection connection;
         while ((connection = owing.poll()) != null) {
-            if (!connection.flushAckIfDue(now, delayNanos)) {
+            if (!connection.flushAckIfDue(now)) {
                 notYet.add(connection);
             }
         }

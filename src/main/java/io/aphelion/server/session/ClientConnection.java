@@ -261,12 +261,12 @@ public final class ClientConnection implements FrameSink.Source {
     }
 
     /**
-     * From the ack flusher: once the owed ack has waited {@code delayNanos}, wakes the sink, whose
-     * pull then sends it alone (unless a message takes it first).
+     * From the ack flusher: once the owed ack is due, wakes the sink, whose pull then sends it
+     * alone (unless a message takes it first).
      *
      * @return true when the connection leaves the flusher's queue (ack due, settled, or closed)
      */
-    boolean flushAckIfDue(long nowNanos, long delayNanos) {
+    boolean flushAckIfDue(long nowNanos) {
         PlayerSession session = this.session;
         session.lock.lock();
         try {
@@ -274,7 +274,7 @@ public final class ClientConnection implements FrameSink.Source {
                 ackQueued = false;
                 return true;
             }
-            if (nowNanos - ackOwedSinceNanos < delayNanos) {
+            if (!ackDueLocked(nowNanos)) {
                 return false;
             }
             ackQueued = false;
@@ -286,9 +286,12 @@ public final class ClientConnection implements FrameSink.Source {
         return true;
     }
 
-    /** Whether an ack is owed to the client (the routing prefers such a connection). Under the session's lock. */
-    boolean owesAckLocked() {
-        return acks.ackPending();
+    /**
+     * Whether the owed ack may go alone now: the protocol said it is done ({@link #handled}), or
+     * it has waited {@code ack-delay}. The one rule for the pull and the flusher. Under the session's lock.
+     */
+    private boolean ackDueLocked(long nowNanos) {
+        return ackDueNow || nowNanos - ackOwedSinceNanos >= ackFlusher.delayNanos();
     }
 
     /** Called by the session when the init packet was accepted (under the session's lock). */
@@ -430,16 +433,14 @@ public final class ClientConnection implements FrameSink.Source {
                 return;
             }
             if (initReply != null) {
-                out.binary(FrameSink.Writer.NO_ACK, initReply);
-                metrics.frameSent(initReply.length);
+                put(out, FrameSink.Writer.NO_ACK, initReply);
                 initReply = null;
             }
             long now = 0;
             for (Outbound message; (message = queue.peekFirst()) != null
                     && out.fits(ACK_ONLY_LENGTH + message.payload.length); ) {
                 queue.pollFirst();
-                out.binary(acks.takeAck(), message.payload);
-                metrics.frameSent(ACK_ONLY_LENGTH + message.payload.length);
+                put(out, acks.takeAck(), message.payload);
                 if (now == 0) {
                     now = scheduler.nanoTime();
                 }
@@ -450,10 +451,8 @@ public final class ClientConnection implements FrameSink.Source {
                 session.payloadSentLocked(this, retained);
             }
             if (acks.ackPending() && queue.isEmpty()) {
-                if ((ackDueNow || scheduler.nanoTime() - ackOwedSinceNanos >= settings.ackDelay().toNanos())
-                        && out.fits(ACK_ONLY_LENGTH)) {
-                    out.binary(acks.takeAck(), NO_PAYLOAD);
-                    metrics.frameSent(ACK_ONLY_LENGTH);
+                if (ackDueLocked(scheduler.nanoTime()) && out.fits(ACK_ONLY_LENGTH)) {
+                    put(out, acks.takeAck(), NO_PAYLOAD);
                 }
                 else if (!ackQueued) {
                     ackQueued = true;
@@ -465,6 +464,12 @@ public final class ClientConnection implements FrameSink.Source {
         finally {
             session.lock.unlock();
         }
+    }
+
+    /** Encodes one frame into the sink's write and counts it. */
+    private void put(FrameSink.Writer out, int ack, byte[] payload) {
+        out.binary(ack, payload);
+        metrics.frameSent((ack == FrameSink.Writer.NO_ACK ? 0 : ACK_ONLY_LENGTH) + payload.length);
     }
 
     /**

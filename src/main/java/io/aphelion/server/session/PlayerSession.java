@@ -489,7 +489,7 @@ public final class PlayerSession {
         int start = Math.floorMod(rotation++, count);
         for (int i = 0; i < count; i++) {
             ClientConnection candidate = connections.get((start + i) % count);
-            int load = candidate.loadLocked() - (candidate.owesAckLocked() ? 1 : 0);
+            int load = candidate.loadLocked() - (candidate.acks.ackPending() ? 1 : 0);
             if (load < bestLoad) {
                 best = candidate;
                 bestLoad = load;
