@@ -20,8 +20,7 @@ import org.springframework.web.socket.handler.WebSocketHandlerDecorator;
  * one with 1001 before any handler behind it (the application's decorators, then
  * {@link AphelionWebSocketHandler}) ever hears of it.
  *
- * <p>A refused websocket is marked in a field of its session when the session has one
- * ({@link ClientConnectionHolder}, the native engine), else in its attributes; a native session is
+ * <p>A refused websocket is marked in its {@link ClientConnectionHolder}; a native session is
  * tracked as itself, a Spring session through a small view of it.
  *
  * <p>Called by the engine, one callback at a time per websocket.
@@ -32,9 +31,6 @@ public final class AdmissionWebSocketHandlerDecorator extends WebSocketHandlerDe
 
     /** Close sent to a websocket that arrives while the server shuts down. */
     public static final CloseStatus SHUTTING_DOWN = new CloseStatus(CloseCodes.GOING_AWAY, OpenWebSockets.SHUTTING_DOWN_REASON);
-
-    /** Attribute set on a websocket that was refused: the handler never hears of it. */
-    private static final String REFUSED_ATTRIBUTE = "aphelion.refused";
 
     private final OpenWebSockets openWebSockets;
 
@@ -86,17 +82,11 @@ public final class AdmissionWebSocketHandlerDecorator extends WebSocketHandlerDe
     }
 
     private static void refuse(WebSocketSession webSocket) {
-        if (webSocket instanceof ClientConnectionHolder holder) {
-            holder.refuse();
-        }
-        else {
-            webSocket.getAttributes().put(REFUSED_ATTRIBUTE, Boolean.TRUE);
-        }
+        ClientConnectionHolder.of(webSocket).refuse();
     }
 
     private static boolean refused(WebSocketSession webSocket) {
-        return webSocket instanceof ClientConnectionHolder holder
-                ? holder.refused() : webSocket.getAttributes().containsKey(REFUSED_ATTRIBUTE);
+        return ClientConnectionHolder.of(webSocket).refused();
     }
 
     /** A Spring websocket as {@link OpenWebSockets} sees it; equal for the same session. */

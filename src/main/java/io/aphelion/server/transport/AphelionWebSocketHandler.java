@@ -2,7 +2,6 @@ package io.aphelion.server.transport;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.Map;
 
 import io.aphelion.server.session.ClientConnection;
 import io.aphelion.server.session.FrameSink;
@@ -16,15 +15,12 @@ import org.springframework.web.socket.handler.BinaryWebSocketHandler;
 
 /**
  * The websocket endpoint of both engines: every websocket's events, whether from the native
- * engine's own session ({@link ClientConnectionHolder}) or from Spring's own session on the servlet engine, end
- * here, behind admission and the application's decorators. It decodes nothing itself: it makes
- * each websocket's {@link ClientConnection}, which owns the protocol state, and routes the events
- * to it.
- *
- * <p>Where each websocket's connection lives: in a field of the session when the session keeps it
- * ({@link ClientConnectionHolder}, the native engine: no map per websocket, no look-up per frame),
- * else in the session's attributes (Spring's sessions, which have that map anyway). A message's
- * payload is valid only during the call, as the native engine hands out views of its input buffer.
+ * engine's own session or from Spring's own session on the servlet engine, end here, behind
+ * admission and the application's decorators. It decodes nothing itself: it makes each
+ * websocket's {@link ClientConnection}, which owns the protocol state, and routes the events to
+ * it. Each websocket's connection lives in its {@link ClientConnectionHolder} (a field of the
+ * native engine's session; an entry of a Spring session's attributes). A message's payload is
+ * valid only during the call, as the native engine hands out views of its input buffer.
  *
  * <p>Called by the container, one callback at a time per websocket.
  */
@@ -35,8 +31,6 @@ public class AphelionWebSocketHandler extends BinaryWebSocketHandler {
 
     /** Upgrade attribute with the {@code System.currentTimeMillis()} at which the upgrade's socket was accepted (servlet engine). */
     public static final String ACCEPTED_AT_ATTRIBUTE = "aphelion.acceptedAt";
-
-    private static final String CONNECTION_ATTRIBUTE = "aphelion.connection";
 
     private final ClientConnectionFactory connections;
     /** Sinks for Spring's own sessions (the servlet engine), which hold no {@link FrameSink} of their own. */
@@ -72,26 +66,17 @@ public class AphelionWebSocketHandler extends BinaryWebSocketHandler {
     @Override
     public void afterConnectionEstablished(WebSocketSession webSocket) {
         ClientConnectionHolder holder = ClientConnectionHolder.of(webSocket);
-        ClientConnection connection;
-        long acceptedAt;
-        if (holder != null) {
-            connection = connections.create(holder.frameSink());
-            holder.clientConnection(connection);
-            acceptedAt = holder.acceptedAtMillis();
-        }
-        else {
-            Map<String, Object> attributes = webSocket.getAttributes();
-            connection = connections.create(springFrameSink(webSocket, attributes));
-            attributes.put(CONNECTION_ATTRIBUTE, connection);
-            acceptedAt = attributes.get(ACCEPTED_AT_ATTRIBUTE) instanceof Long millis ? millis : 0;
-        }
+        FrameSink sink = holder.frameSink();
+        ClientConnection connection = connections.create(sink != null ? sink : containerSink(webSocket));
+        holder.clientConnection(connection);
+        long acceptedAt = holder.acceptedAtMillis();
         // The init timeout counts from the TCP accept when the engine knows when that was.
         connection.opened(acceptedAt > 0 ? Duration.ofMillis(Math.max(0, System.currentTimeMillis() - acceptedAt)) : Duration.ZERO);
     }
 
-    /** Writes through the container, to the client a trusted proxy forwarded if one did. */
-    private FrameSink springFrameSink(WebSocketSession webSocket, Map<String, Object> attributes) {
-        Object forwarded = attributes.get(CLIENT_ADDRESS_ATTRIBUTE);
+    /** A Spring session's sink, through its container, to the client a trusted proxy forwarded if one did. */
+    private FrameSink containerSink(WebSocketSession webSocket) {
+        Object forwarded = webSocket.getAttributes().get(CLIENT_ADDRESS_ATTRIBUTE);
         InetSocketAddress remote = forwarded instanceof InetSocketAddress address ? address : webSocket.getRemoteAddress();
         return containerSinks.sinkFor(webSocket, remote);
     }
@@ -135,10 +120,6 @@ public class AphelionWebSocketHandler extends BinaryWebSocketHandler {
 
     /** The websocket's connection; null when none was made (a decorator in front refused the websocket). */
     private static ClientConnection connection(WebSocketSession webSocket) {
-        if (webSocket instanceof ClientConnectionHolder holder) {
-            return holder.clientConnection();
-        }
-        ClientConnectionHolder holder = ClientConnectionHolder.of(webSocket);
-        return holder != null ? holder.clientConnection() : (ClientConnection) webSocket.getAttributes().get(CONNECTION_ATTRIBUTE);
+        return ClientConnectionHolder.of(webSocket).clientConnection();
     }
 }

@@ -1,5 +1,7 @@
 package io.aphelion.server.transport;
 
+import java.util.Map;
+
 import io.aphelion.server.session.ClientConnection;
 import io.aphelion.server.session.FrameSink;
 
@@ -7,22 +9,24 @@ import org.springframework.web.socket.WebSocketSession;
 import org.springframework.web.socket.handler.WebSocketSessionDecorator;
 
 /**
- * A websocket session that keeps Aphelion's state of its websocket in fields of its own: the
- * native engine's {@code NativeWebSocketSession}. {@link AphelionWebSocketHandler} and
- * {@link AdmissionWebSocketHandlerDecorator} read and write these instead of the session's
- * attributes, so an idle websocket holds no attributes map and a frame costs no map look-up.
- * Spring's own sessions (the servlet engine) do not implement it: for them the same state lives in
- * their attributes map, which Spring makes for every session anyway.
+ * Aphelion's state of one websocket, kept once per session: its sink, when its socket was
+ * accepted, its connection, and whether admission refused it. {@link AphelionWebSocketHandler}
+ * and {@link AdmissionWebSocketHandlerDecorator} read and write only this, whichever engine serves
+ * the websocket ({@link #of}).
+ *
+ * <p>The native engine's {@code NativeWebSocketSession} is its own holder: fields, no attributes
+ * map, no look-up per frame. Spring's own sessions (the servlet engine) get one made on first use
+ * and kept in their attributes map, which Spring makes for every session anyway.
  *
  * <p>Implementations are thread-safe: each value is set once, by the thread that opens the
  * websocket, and read by whichever thread handles or closes it.
  */
 public interface ClientConnectionHolder {
 
-    /** Where the connection made for this websocket writes its frames. */
+    /** Where the connection made for this websocket writes its frames; null for Spring's own sessions, which write through their container. */
     FrameSink frameSink();
 
-    /** {@code System.currentTimeMillis()} when the websocket's socket was accepted. */
+    /** {@code System.currentTimeMillis()} when the websocket's socket was accepted; 0 when not known. */
     long acceptedAtMillis();
 
     /** The connection {@link AphelionWebSocketHandler} made for this websocket; null before, and forever when it made none. */
@@ -36,14 +40,65 @@ public interface ClientConnectionHolder {
     void refuse();
 
     /**
-     * The holder behind a session, looking through {@link WebSocketSessionDecorator}s an
-     * application's handler decorator may have put around it; null for Spring's own sessions.
+     * The holder of a session, looking through {@link WebSocketSessionDecorator}s an application's
+     * handler decorator may have put around it; for Spring's own sessions the one in its attributes,
+     * made the first time.
      */
     static ClientConnectionHolder of(WebSocketSession webSocket) {
         if (webSocket instanceof ClientConnectionHolder holder) {
             return holder;
         }
-        return webSocket instanceof WebSocketSessionDecorator decorator
-                && decorator.getLastSession() instanceof ClientConnectionHolder holder ? holder : null;
+        if (webSocket instanceof WebSocketSessionDecorator decorator
+                && decorator.getLastSession() instanceof ClientConnectionHolder holder) {
+            return holder;
+        }
+        Map<String, Object> attributes = webSocket.getAttributes();
+        Object held = attributes.get(InAttributes.ATTRIBUTE);
+        return held != null ? (ClientConnectionHolder) held
+                : (ClientConnectionHolder) attributes.computeIfAbsent(InAttributes.ATTRIBUTE, key -> new InAttributes(attributes));
+    }
+
+    /** The holder of a Spring session, in its attributes; the accept time is what the servlet engine's interceptor recorded. */
+    final class InAttributes implements ClientConnectionHolder {
+
+        static final String ATTRIBUTE = "aphelion.holder";
+
+        private final Map<String, Object> attributes;
+        private volatile ClientConnection connection;
+        private volatile boolean refused;
+
+        InAttributes(Map<String, Object> attributes) {
+            this.attributes = attributes;
+        }
+
+        @Override
+        public FrameSink frameSink() {
+            return null;
+        }
+
+        @Override
+        public long acceptedAtMillis() {
+            return attributes.get(AphelionWebSocketHandler.ACCEPTED_AT_ATTRIBUTE) instanceof Long millis ? millis : 0;
+        }
+
+        @Override
+        public ClientConnection clientConnection() {
+            return connection;
+        }
+
+        @Override
+        public void clientConnection(ClientConnection connection) {
+            this.connection = connection;
+        }
+
+        @Override
+        public boolean refused() {
+            return refused;
+        }
+
+        @Override
+        public void refuse() {
+            refused = true;
+        }
     }
 }
