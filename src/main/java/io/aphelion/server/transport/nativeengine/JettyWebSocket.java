@@ -229,10 +229,7 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
         }
         finally {
             corkedBy = null;
-            if (wakeAfterBatch) {
-                wakeAfterBatch = false;
-                pump.wake(); // the batch's answers, gathered into one write
-            }
+            writeDeferred();
         }
         if (!READ_STATE.compareAndSet(this, READING, IDLE)) {
             releaseInput(); // the socket closed while we read: its buffer is ours to return
@@ -257,12 +254,9 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
             ByteBuffer buffer = input.getByteBuffer();
             if (buffer.hasRemaining()) {
                 reader.read(buffer);
-                if (wakeAfterBatch) {
-                    // Answers to one buffer's worth leave together: a client that pipelines more than
-                    // that has its answers written as it goes, not piled up against the send buffer.
-                    wakeAfterBatch = false;
-                    pump.wake();
-                }
+                // Answers to one buffer's worth leave together: a client that pipelines more than
+                // that has its answers written as it goes, not piled up against the send buffer.
+                writeDeferred();
                 if (reader.isStopped()) {
                     // A close frame or a violation: the close is under way, nothing more to read.
                     releaseInput();
@@ -290,6 +284,14 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
         }
     }
 
+    /** Writes what the reading thread's wakes deferred (the answers to what it read), if any. Reading thread only. */
+    private void writeDeferred() {
+        if (wakeAfterBatch) {
+            wakeAfterBatch = false;
+            pump.wake();
+        }
+    }
+
     private void releaseInput() {
         RetainableByteBuffer held = input;
         input = null;
@@ -314,15 +316,7 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
     public void onPing(ByteBuffer payload) {
         // Answered here: Spring's handlers have no message for a ping, but it counts against the rate limit.
         session.countFrame();
-        byte[] pong = new byte[payload.remaining()]; // copied at once, while the payload is valid
-        payload.get(payload.position(), pong);
-        synchronized (pump) {
-            if (closeQueued) {
-                return;
-            }
-            pendingPong = pong; // a newer ping's pong replaces one that still waits
-        }
-        wake();
+        queueControl(payload, true);
     }
 
     @Override
@@ -338,11 +332,7 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
 
     @Override
     public void onCloseFrame(int code, String reason) {
-        if (wakeAfterBatch) {
-            // Answers to what came before the close frame still leave, ahead of our echo.
-            wakeAfterBatch = false;
-            pump.wake();
-        }
+        writeDeferred(); // answers to what came before the close frame still leave, ahead of our echo
         session.closed(new CloseStatus(code, reason));
         // Echo the client's code (RFC 6455 5.5.1); nothing when our own close is queued already.
         writeClose(code == CloseCodes.NO_STATUS ? EMPTY : WebSocketProtocol.closePayload(code, ""));
@@ -399,13 +389,27 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
 
     @Override
     public void sendPing(ByteBuffer payload) {
-        byte[] ping = new byte[payload.remaining()];
-        payload.get(payload.position(), ping);
+        queueControl(payload, false);
+    }
+
+    /**
+     * Queues a pong or a ping for the next write, its payload copied at once (the caller's buffer
+     * may be a view of the input, or reused): a newer one replaces one that still waits (RFC 6455
+     * 5.5.3 lets an endpoint answer only the latest ping). Nothing after our close frame.
+     */
+    private void queueControl(ByteBuffer payload, boolean pong) {
+        byte[] copy = new byte[payload.remaining()];
+        payload.get(payload.position(), copy);
         synchronized (pump) {
             if (closeQueued) {
                 return;
             }
-            pendingPing = ping;
+            if (pong) {
+                pendingPong = copy;
+            }
+            else {
+                pendingPing = copy;
+            }
         }
         wake();
     }

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 import io.aphelion.server.session.ClientConnection;
 import io.aphelion.server.session.FrameSink;
@@ -212,14 +213,14 @@ final class NativeWebSocketSession implements WebSocketSession, ClientConnection
     @Override
     public String getId() {
         String current = id;
-        if (current == null) {
-            String fresh = Long.toHexString(IDS.incrementAndGet());
-            current = (String) ID.compareAndExchange(this, null, fresh);
-            if (current == null) {
-                current = fresh;
-            }
-        }
-        return current;
+        return current != null ? current : (String) once(ID, () -> Long.toHexString(IDS.incrementAndGet()));
+    }
+
+    /** The value of a field set once: made now, unless another thread set it first. */
+    private Object once(VarHandle field, Supplier<Object> make) {
+        Object fresh = make.get();
+        Object won = field.compareAndExchange(this, null, fresh);
+        return won != null ? won : fresh;
     }
 
     @Override
@@ -237,14 +238,7 @@ final class NativeWebSocketSession implements WebSocketSession, ClientConnection
     @SuppressWarnings("unchecked")
     public Map<String, Object> getAttributes() {
         Map<String, Object> current = attributes;
-        if (current == null) {
-            Map<String, Object> fresh = new ConcurrentHashMap<>();
-            current = (Map<String, Object>) ATTRIBUTES.compareAndExchange(this, null, fresh);
-            if (current == null) {
-                current = fresh;
-            }
-        }
-        return current;
+        return current != null ? current : (Map<String, Object>) once(ATTRIBUTES, ConcurrentHashMap::new);
     }
 
     /** Null: the native engine authenticates no one (the protocol's authentication is in-band). */
