@@ -58,14 +58,39 @@ public interface ClientConnectionHolder {
                 : (ClientConnectionHolder) attributes.computeIfAbsent(InAttributes.ATTRIBUTE, key -> new InAttributes(attributes));
     }
 
+    /** The connection and the refusal in fields: what every holder keeps the same way. */
+    abstract class Base implements ClientConnectionHolder {
+
+        private volatile ClientConnection connection;
+        private volatile boolean refused;
+
+        @Override
+        public final ClientConnection clientConnection() {
+            return connection;
+        }
+
+        @Override
+        public final void clientConnection(ClientConnection connection) {
+            this.connection = connection;
+        }
+
+        @Override
+        public final boolean refused() {
+            return refused;
+        }
+
+        @Override
+        public final void refuse() {
+            refused = true;
+        }
+    }
+
     /** The holder of a Spring session, in its attributes; the accept time is what the servlet engine's interceptor recorded. */
-    final class InAttributes implements ClientConnectionHolder {
+    final class InAttributes extends Base {
 
         static final String ATTRIBUTE = "aphelion.holder";
 
         private final Map<String, Object> attributes;
-        private volatile ClientConnection connection;
-        private volatile boolean refused;
 
         InAttributes(Map<String, Object> attributes) {
             this.attributes = attributes;
@@ -79,26 +104,6 @@ public interface ClientConnectionHolder {
         @Override
         public long acceptedAtMillis() {
             return attributes.get(AphelionWebSocketHandler.ACCEPTED_AT_ATTRIBUTE) instanceof Long millis ? millis : 0;
-        }
-
-        @Override
-        public ClientConnection clientConnection() {
-            return connection;
-        }
-
-        @Override
-        public void clientConnection(ClientConnection connection) {
-            this.connection = connection;
-        }
-
-        @Override
-        public boolean refused() {
-            return refused;
-        }
-
-        @Override
-        public void refuse() {
-            refused = true;
         }
     }
 }

@@ -77,7 +77,7 @@ import org.springframework.web.socket.WebSocketSession;
  * {@link #sendMessage} and {@link #close} may be called from any thread. Each field is set once
  * (the lazy ones by compare-and-set), so the class is thread-safe without a lock.
  */
-final class NativeWebSocketSession implements WebSocketSession, ClientConnectionHolder, OpenWebSockets.WebSocket {
+final class NativeWebSocketSession extends ClientConnectionHolder.Base implements WebSocketSession, OpenWebSockets.WebSocket {
 
     private static final Logger log = LoggerFactory.getLogger(NativeWebSocketSession.class);
 
@@ -107,10 +107,6 @@ final class NativeWebSocketSession implements WebSocketSession, ClientConnection
     private final NativeEndpoint endpoint;
     /** The request's path and query; {@link NativeEndpoint#path()} itself when it had no query. */
     private final URI uri;
-    /** Set once by {@link AphelionWebSocketHandler} when the websocket opens; null before, and when it made none. */
-    private volatile ClientConnection connection;
-    /** Set once by admission when it refuses the websocket. */
-    private volatile boolean refused;
     /** Whether the handler heard {@code afterConnectionClosed}: it hears it once. */
     private volatile boolean closed;
     /** Made the first time {@link #getAttributes()} is called; null until then. */
@@ -152,7 +148,7 @@ final class NativeWebSocketSession implements WebSocketSession, ClientConnection
 
     /** A frame arrived that no handler hears of (a ping, a piece of a fragmented message): it still counts against the rate limit. */
     void countFrame() {
-        ClientConnection connection = this.connection;
+        ClientConnection connection = clientConnection();
         if (connection != null) {
             connection.countFrame();
         }
@@ -186,26 +182,6 @@ final class NativeWebSocketSession implements WebSocketSession, ClientConnection
     @Override
     public long acceptedAtMillis() {
         return webSocket.getEndPoint().getCreatedTimeStamp();
-    }
-
-    @Override
-    public ClientConnection clientConnection() {
-        return connection;
-    }
-
-    @Override
-    public void clientConnection(ClientConnection connection) {
-        this.connection = connection;
-    }
-
-    @Override
-    public boolean refused() {
-        return refused;
-    }
-
-    @Override
-    public void refuse() {
-        refused = true;
     }
 
     // ---- WebSocketSession
@@ -357,7 +333,7 @@ final class NativeWebSocketSession implements WebSocketSession, ClientConnection
     /** {@link OpenWebSockets.WebSocket}: as {@link #close(CloseStatus)}. */
     @Override
     public void close(int code, String reason) {
-        ClientConnection connection = this.connection;
+        ClientConnection connection = clientConnection();
         if (connection != null) {
             connection.close(code, reason == null ? "" : reason);
         }
