@@ -93,6 +93,12 @@ public final class CloseCodes {
      */
     public static final int RATE_LIMITED = 4104;
 
+    /**
+     * 4105 (extension, cluster mode): the cluster's session directory (Redis) could not be reached
+     * to answer this init packet; nothing was changed. The client may try again (with its token).
+     */
+    public static final int CLUSTER_UNAVAILABLE = 4105;
+
     /** The first close code of the server's own range; 4006-4099 are never sent. */
     public static final int FIRST_SERVER_CODE = 4100;
 
@@ -128,6 +134,7 @@ public final class CloseCodes {
             case ACK_TIMEOUT -> "ack_timeout";
             case PONG_TIMEOUT -> "pong_timeout";
             case RATE_LIMITED -> "rate_limited";
+            case CLUSTER_UNAVAILABLE -> "cluster_unavailable";
             default -> "other";
         };
     }

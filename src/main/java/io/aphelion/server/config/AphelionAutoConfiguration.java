@@ -8,6 +8,7 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
+import io.aphelion.server.cluster.ClusterConfiguration;
 import io.aphelion.server.handshake.HandshakeService;
 import io.aphelion.server.handshake.ServedProtocol;
 import io.aphelion.server.session.TransportMetrics;
@@ -17,10 +18,13 @@ import io.aphelion.server.protocol.game.GameServiceDecorator;
 import io.aphelion.server.protocol.game.GameProtocol;
 import io.aphelion.server.protocol.game.GameSessions;
 import io.aphelion.server.protocol.game.LobbyGameMessageService;
+import io.aphelion.server.protocol.game.NicknameRegistry;
+import io.aphelion.server.protocol.game.OtherNodes;
 import io.aphelion.server.protocol.ping.PingProtocol;
 import io.aphelion.server.session.AckFlusher;
 import io.aphelion.server.session.ClientConnection;
 import io.aphelion.server.session.Keepalive;
+import io.aphelion.server.session.SessionDirectory;
 import io.aphelion.server.session.SessionRegistry;
 import io.aphelion.server.session.TransportSettings;
 import io.aphelion.server.support.Scheduler;
@@ -30,6 +34,7 @@ import io.aphelion.server.transport.AllowedOrigins;
 import io.aphelion.server.transport.AphelionWebSocketHandler;
 import io.aphelion.server.transport.ClientConnectionFactory;
 import io.aphelion.server.transport.OpenWebSockets;
+import io.aphelion.server.transport.RelayCredentials;
 import io.aphelion.server.transport.TrustedProxies;
 import io.aphelion.server.transport.servletengine.JettyFrameSink;
 import io.aphelion.wire.WireFormat;
@@ -55,7 +60,7 @@ import org.springframework.web.socket.handler.WebSocketHandlerDecoratorFactory;
 @AutoConfiguration
 @EnableConfigurationProperties(AphelionProperties.class)
 @Import({ WebSocketEndpointConfiguration.class, NativeWebSocketEndpointConfiguration.class,
-        JettyTransportConfiguration.class })
+        JettyTransportConfiguration.class, ClusterConfiguration.class })
 public class AphelionAutoConfiguration {
 
     @Bean(destroyMethod = "close")
@@ -78,21 +83,33 @@ public class AphelionAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     SessionRegistry aphelionSessionRegistry(Scheduler scheduler, TransportSettings settings,
-            ObjectProvider<TransportMetrics> metrics) {
-        return new SessionRegistry(scheduler, settings, metrics.getIfAvailable(() -> TransportMetrics.NONE));
+            ObjectProvider<TransportMetrics> metrics, ObjectProvider<SessionDirectory> directory) {
+        return new SessionRegistry(scheduler, settings, metrics.getIfAvailable(() -> TransportMetrics.NONE),
+                directory.getIfAvailable(() -> SessionDirectory.LOCAL));
     }
 
     @Bean
     @ConditionalOnMissingBean
-    GameSessions aphelionGameSessions(SessionRegistry registry) {
-        return new GameSessions(registry);
+    GameSessions aphelionGameSessions(SessionRegistry registry, ObjectProvider<OtherNodes> otherNodes) {
+        return new GameSessions(registry, otherNodes.getIfAvailable(() -> OtherNodes.NONE));
     }
 
     /** The default game: a lobby. Any {@link GameService} bean of the application replaces it. */
     @Bean
     @ConditionalOnMissingBean(GameService.class)
-    LobbyGameMessageService lobbyGameMessageService(GameSessions sessions, Scheduler scheduler) {
-        return new LobbyGameMessageService(sessions, scheduler::nanoTime);
+    LobbyGameMessageService lobbyGameMessageService(GameSessions sessions, Scheduler scheduler,
+            ObjectProvider<NicknameRegistry> nicknames) {
+        return new LobbyGameMessageService(sessions, scheduler::nanoTime, nicknames.getIfAvailable(NicknameRegistry::inMemory));
+    }
+
+    /**
+     * Verifies other cluster nodes' relay links at the upgrade (both engines); outside a cluster
+     * it refuses every relay header.
+     */
+    @Bean
+    @ConditionalOnMissingBean
+    RelayCredentials aphelionRelayCredentials() {
+        return RelayCredentials.NONE;
     }
 
     /**

@@ -29,6 +29,8 @@ public class AphelionProperties implements Validator {
 
     private final Shutdown shutdown = new Shutdown();
 
+    private final Cluster cluster = new Cluster();
+
     public Websocket getWebsocket() {
         return websocket;
     }
@@ -47,6 +49,10 @@ public class AphelionProperties implements Validator {
 
     public Shutdown getShutdown() {
         return shutdown;
+    }
+
+    public Cluster getCluster() {
+        return cluster;
     }
 
     public static class Websocket {
@@ -457,6 +463,100 @@ public class AphelionProperties implements Validator {
         }
     }
 
+    /** Cluster mode (docs/CLUSTER.md): off by default, a single node with no Redis. */
+    public static class Cluster {
+
+        /**
+         * Join the cluster whose state lives in Redis (spring.data.redis.*): any node then serves
+         * any session, and broadcasts, counts, look-ups by id and nicknames are cluster-wide.
+         */
+        private boolean enabled = false;
+
+        /**
+         * host:port at which the other nodes reach this one (its websocket port). Empty: this
+         * server's own address (server.address, else this host's address) and port.
+         */
+        private String advertiseAddress = "";
+
+        /**
+         * Shared by every node of the cluster (required when enabled, at least 16 characters):
+         * node-to-node relay links are signed with it, and an upgrade whose signature does not
+         * verify is refused with 403. The secret itself never travels.
+         */
+        private String secret = "";
+
+        /** Prefix of every Redis key and channel the cluster uses: clusters may share one Redis under different prefixes. */
+        private String keyPrefix = "aphelion:";
+
+        /** How often a node writes its heartbeat (and session counts) to Redis and reads the other nodes'. */
+        private Duration heartbeatInterval = Duration.ofSeconds(1);
+
+        /**
+         * A node whose heartbeat is older than this is taken as gone: its sessions' tokens get a
+         * new session elsewhere. Several heartbeat intervals.
+         */
+        private Duration nodeTimeout = Duration.ofSeconds(5);
+
+        /** Time to open the relay link to the node that owns a session; past it the client is closed with 4105. */
+        private Duration relayConnectTimeout = Duration.ofSeconds(3);
+
+        public boolean isEnabled() {
+            return enabled;
+        }
+
+        public void setEnabled(boolean enabled) {
+            this.enabled = enabled;
+        }
+
+        public String getAdvertiseAddress() {
+            return advertiseAddress;
+        }
+
+        public void setAdvertiseAddress(String advertiseAddress) {
+            this.advertiseAddress = advertiseAddress;
+        }
+
+        public String getSecret() {
+            return secret;
+        }
+
+        public void setSecret(String secret) {
+            this.secret = secret;
+        }
+
+        public String getKeyPrefix() {
+            return keyPrefix;
+        }
+
+        public void setKeyPrefix(String keyPrefix) {
+            this.keyPrefix = keyPrefix;
+        }
+
+        public Duration getHeartbeatInterval() {
+            return heartbeatInterval;
+        }
+
+        public void setHeartbeatInterval(Duration heartbeatInterval) {
+            this.heartbeatInterval = heartbeatInterval;
+        }
+
+        public Duration getNodeTimeout() {
+            return nodeTimeout;
+        }
+
+        public void setNodeTimeout(Duration nodeTimeout) {
+            this.nodeTimeout = nodeTimeout;
+        }
+
+        public Duration getRelayConnectTimeout() {
+            return relayConnectTimeout;
+        }
+
+        public void setRelayConnectTimeout(Duration relayConnectTimeout) {
+            this.relayConnectTimeout = relayConnectTimeout;
+        }
+    }
+
     @Override
     public boolean supports(Class<?> type) {
         return AphelionProperties.class.isAssignableFrom(type);
@@ -533,6 +633,36 @@ public class AphelionProperties implements Validator {
         if (properties.getGame().getThreads() < 0) {
             reject(errors, "game.threads", "must be 0 (automatic) or more");
         }
+        validateCluster(errors, properties.getCluster());
+    }
+
+    private static void validateCluster(Errors errors, Cluster cluster) {
+        if (!cluster.isEnabled()) {
+            return;
+        }
+        if (cluster.getSecret() == null || cluster.getSecret().length() < 16) {
+            reject(errors, "cluster.secret", "must be set, at least 16 characters, the same on every node, when the cluster is enabled");
+        }
+        String address = cluster.getAdvertiseAddress();
+        if (address != null && !address.isEmpty() && !address.matches("[^\\s/]+:\\d{1,5}")) {
+            reject(errors, "cluster.advertise-address", "must be host:port (or empty for this server's own)");
+        }
+        if (cluster.getKeyPrefix() == null || cluster.getKeyPrefix().isEmpty()) {
+            reject(errors, "cluster.key-prefix", "must not be empty");
+        }
+        if (!positive(cluster.getHeartbeatInterval())) {
+            reject(errors, "cluster.heartbeat-interval", "must be positive");
+        }
+        else if (cluster.getNodeTimeout() == null || cluster.getNodeTimeout().compareTo(cluster.getHeartbeatInterval().multipliedBy(2)) < 0) {
+            reject(errors, "cluster.node-timeout", "must be at least twice cluster.heartbeat-interval");
+        }
+        if (!positive(cluster.getRelayConnectTimeout())) {
+            reject(errors, "cluster.relay-connect-timeout", "must be positive");
+        }
+    }
+
+    private static boolean positive(Duration duration) {
+        return duration != null && !duration.isNegative() && !duration.isZero();
     }
 
     private static void versions(Errors errors, String key, VersionRange range) {

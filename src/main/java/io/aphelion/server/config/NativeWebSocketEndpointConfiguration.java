@@ -3,6 +3,7 @@ package io.aphelion.server.config;
 import io.aphelion.server.support.Scheduler;
 import io.aphelion.server.transport.AdmissionWebSocketHandlerDecorator;
 import io.aphelion.server.transport.AllowedOrigins;
+import io.aphelion.server.transport.RelayCredentials;
 import io.aphelion.server.transport.TrustedProxies;
 import io.aphelion.server.transport.nativeengine.AphelionUpgradeHandler;
 import io.aphelion.server.transport.nativeengine.AphelionUpgradeConnectionFactory;
@@ -32,12 +33,12 @@ class NativeWebSocketEndpointConfiguration {
     @Bean
     JettyServerCustomizer aphelionNativeWebSocketEndpoint(AphelionProperties properties,
             AdmissionWebSocketHandlerDecorator endpointHandler, Scheduler scheduler, TrustedProxies trustedProxies,
-            AllowedOrigins allowedOrigins) {
+            AllowedOrigins allowedOrigins, RelayCredentials relays) {
         AphelionProperties.Websocket ws = properties.getWebsocket();
         return server -> {
             String path = contextPathPrefix(server.getDescendant(ContextHandler.class)) + ws.getPath();
             AphelionUpgradeHandler upgrade = new AphelionUpgradeHandler(path, endpointHandler, trustedProxies, allowedOrigins,
-                    ws.getMaxMessageSize().toBytes(), AphelionAutoConfiguration.websocketIdleTimeout(ws),
+                    relays, ws.getMaxMessageSize().toBytes(), AphelionAutoConfiguration.websocketIdleTimeout(ws),
                     ws.getSendTimeLimit(), scheduler);
             upgrade.setHandler(server.getHandler());
             server.setHandler(upgrade);

@@ -2,9 +2,11 @@ package io.aphelion.server.config;
 
 import io.aphelion.server.transport.AdmissionWebSocketHandlerDecorator;
 import io.aphelion.server.transport.AllowedOrigins;
+import io.aphelion.server.transport.RelayCredentials;
 import io.aphelion.server.transport.TrustedProxies;
 import io.aphelion.server.transport.servletengine.AllowedOriginsInterceptor;
 import io.aphelion.server.transport.servletengine.ForwardedClientAddressInterceptor;
+import io.aphelion.server.transport.servletengine.RelayLinkInterceptor;
 import io.aphelion.server.transport.servletengine.AcceptedAtInterceptor;
 
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
@@ -32,10 +34,12 @@ class WebSocketEndpointConfiguration implements WebSocketConfigurer {
     private final AdmissionWebSocketHandlerDecorator endpointHandler;
     private final TrustedProxies trustedProxies;
     private final AllowedOrigins allowedOrigins;
+    private final RelayCredentials relays;
 
     WebSocketEndpointConfiguration(AphelionProperties properties, AdmissionWebSocketHandlerDecorator endpointHandler,
-            TrustedProxies trustedProxies, AllowedOrigins allowedOrigins) {
+            TrustedProxies trustedProxies, AllowedOrigins allowedOrigins, RelayCredentials relays) {
         this.properties = properties;
+        this.relays = relays;
         this.endpointHandler = endpointHandler;
         this.trustedProxies = trustedProxies;
         this.allowedOrigins = allowedOrigins;
@@ -54,7 +58,7 @@ class WebSocketEndpointConfiguration implements WebSocketConfigurer {
         registry.addHandler(endpointHandler, ws.getPath())
                 .setHandshakeHandler(new DefaultHandshakeHandler(upgrade))
                 .addInterceptors(new AllowedOriginsInterceptor(allowedOrigins), new AcceptedAtInterceptor(),
-                        new ForwardedClientAddressInterceptor(trustedProxies))
+                        new ForwardedClientAddressInterceptor(trustedProxies), new RelayLinkInterceptor(relays))
                 // Spring always adds its own origin check behind ours: it lets every origin through, ours decides.
                 .setAllowedOriginPatterns(CorsConfiguration.ALL);
     }

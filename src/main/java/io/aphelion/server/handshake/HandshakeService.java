@@ -65,6 +65,6 @@ public final class HandshakeService implements InitPacketInterceptor {
             }
         }
         int effective = version == WireFormat.VERSION_BYPASS ? served.maxVersion() : version;
-        return registry.attach(init.protocol(), effective, init.token(), served.listener(), connection);
+        return registry.attach(init, effective, served.listener(), connection);
     }
 }

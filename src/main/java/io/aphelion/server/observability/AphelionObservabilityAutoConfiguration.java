@@ -86,8 +86,9 @@ public class AphelionObservabilityAutoConfiguration {
 
         @Bean
         @ConditionalOnMissingBean(name = "aphelionHealthIndicator")
-        AphelionHealthIndicator aphelionHealthIndicator(SessionRegistry sessions, OpenWebSockets webSockets) {
-            return new AphelionHealthIndicator(sessions, webSockets);
+        AphelionHealthIndicator aphelionHealthIndicator(SessionRegistry sessions, OpenWebSockets webSockets,
+                ObjectProvider<ClusterHealth> cluster) {
+            return new AphelionHealthIndicator(sessions, webSockets, cluster.getIfAvailable());
         }
     }
 }

@@ -60,6 +60,9 @@ public final class ClientConnection implements FrameSink.Source {
     /** Bytes of an ack-only packet: the ack byte. */
     private static final int ACK_ONLY_LENGTH = 1;
 
+    /** Frames from the owner node a relayed connection holds for its sink at most (then the relay stops reading). */
+    public static final int RELAY_WINDOW = 64;
+
     /** Where a connection is in its life. */
     public enum State {
         /** Upgraded; waiting for the 39-byte init packet (at most the init timeout). */
@@ -114,6 +117,14 @@ public final class ClientConnection implements FrameSink.Source {
     private boolean ackQueued;
     /** When the oldest packet we have not acked yet arrived. */
     private long ackOwedSinceNanos;
+
+    /**
+     * Cluster mode: the relay to the node that owns this connection's session, when it lives
+     * there; null for a connection of a session of this node's. Set once, at the init packet.
+     */
+    private volatile Relay relay;
+    /** A relayed connection's frames from the owner, oldest first (the init reply first); guarded by itself. */
+    private ArrayDeque<byte[]> relayedFrames;
 
     // Inbound rate limit (GCRA form of a token bucket), reading thread only.
     /**
@@ -223,7 +234,12 @@ public final class ClientConnection implements FrameSink.Source {
             init = InitPacket.decode(frame);
             PlayerSession accepted = handshake.accept(init, this);
             metrics.handshake(init.protocol(), 0);
-            log.debug("Connection from {} joined session {} (protocol {})", remoteAddress(), accepted.id(), accepted.protocol());
+            if (accepted != null) {
+                log.debug("Connection from {} joined session {} (protocol {})", remoteAddress(), accepted.id(), accepted.protocol());
+            }
+            else {
+                log.debug("Connection from {} relayed to the node that owns its session", remoteAddress());
+            }
         }
         catch (ProtocolViolationException ex) {
             metrics.handshake(frame.remaining() >= 2 ? frame.getShort(frame.position()) : 0, ex.closeCode());
@@ -236,6 +252,11 @@ public final class ClientConnection implements FrameSink.Source {
     }
 
     private void onPacket(ByteBuffer frame) {
+        Relay relay = this.relay;
+        if (relay != null) {
+            relay.forward(frame);
+            return;
+        }
         onPacket(session, session.listener(), frame);
     }
 
@@ -294,6 +315,38 @@ public final class ClientConnection implements FrameSink.Source {
         return ackDueNow || nowNanos - ackOwedSinceNanos >= ackFlusher.delayNanos();
     }
 
+    /**
+     * Cluster mode: this connection's session lives on another node, which {@code relay} leads
+     * to; from now on the client's frames go there as they are and the owner's come back through
+     * {@link #relayed}. Called once, by the registry, while the init packet is handled.
+     */
+    void relayTo(Relay relay) {
+        synchronized (this) {
+            relayedFrames = new ArrayDeque<>();
+        }
+        this.relay = relay;
+    }
+
+    /** Whether this websocket reached this node through another node's relay (cluster mode). */
+    boolean relayedIn() {
+        return sink.relayedBy() != null;
+    }
+
+    /**
+     * Cluster mode: a frame from the node that owns the session, for the client, written as it is
+     * (the owner's first frame is the init reply). The relay hands over at most
+     * {@link #RELAY_WINDOW} that the sink has not pulled yet. Any thread.
+     */
+    public void relayed(byte[] frame) {
+        if (state.get() != State.OPEN) {
+            return;
+        }
+        synchronized (this) {
+            relayedFrames.addLast(frame);
+        }
+        sink.wake();
+    }
+
     /** Called by the session when the init packet was accepted (under the session's lock). */
     void attached(PlayerSession session, byte[] initReply) {
         this.session = session;
@@ -349,6 +402,10 @@ public final class ClientConnection implements FrameSink.Source {
         initTimer.cancel();
         ackTimeout.cancel();
         metrics.connectionClosed(code);
+        Relay relay = this.relay;
+        if (relay != null) {
+            relay.clientClosed(code, byClient);
+        }
         PlayerSession session = this.session;
         if (session != null) {
             session.connectionLost(this, code, byClient);
@@ -425,6 +482,9 @@ public final class ClientConnection implements FrameSink.Source {
     public void pull(FrameSink.Writer out) {
         PlayerSession session = this.session;
         if (session == null) {
+            if (relay != null) {
+                pullRelayed(out);
+            }
             return;
         }
         session.lock.lock();
@@ -463,6 +523,24 @@ public final class ClientConnection implements FrameSink.Source {
         }
         finally {
             session.lock.unlock();
+        }
+    }
+
+    /** A relayed connection's pull: the owner's frames as they came, while they fit; then room for as many more. */
+    private void pullRelayed(FrameSink.Writer out) {
+        int pulled = 0;
+        synchronized (this) {
+            if (state.get() != State.OPEN) {
+                return;
+            }
+            for (byte[] frame; (frame = relayedFrames.peekFirst()) != null && out.fits(frame.length); pulled++) {
+                relayedFrames.pollFirst();
+                out.binary(FrameSink.Writer.NO_ACK, frame); // the ack byte, if any, is the owner's
+                metrics.frameSent(frame.length);
+            }
+        }
+        if (pulled > 0) {
+            relay.pulled(pulled);
         }
     }
 

@@ -50,6 +50,14 @@ public interface FrameSink {
     /** The client's address (after any trusted proxy), for logs and the session handle. */
     InetSocketAddress remoteAddress();
 
+    /**
+     * The id of the cluster node that relays this websocket for its client (its upgrade carried
+     * that node's verified relay credentials), or null for a client's own websocket.
+     */
+    default String relayedBy() {
+        return null;
+    }
+
     /** What a sink pulls frames from: the connection. */
     interface Source {
 

@@ -17,7 +17,8 @@ public interface InitPacketInterceptor {
      * Checks the init packet and attaches the connection to a new or existing session, queueing
      * the init reply.
      *
-     * @return the session the connection now belongs to
+     * @return the session the connection now belongs to, or null when it was relayed to the node
+     *         that owns its session (cluster mode: {@link ClientConnection#relayTo})
      * @throws io.aphelion.wire.ProtocolViolationException with the close code for a refused init packet
      */
     PlayerSession accept(InitPacket init, ClientConnection connection);

@@ -5,7 +5,10 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
@@ -111,6 +114,8 @@ public final class PlayerSession {
     private Cancellable graceTimer = Cancellable.NONE;
     /** The protocol's own per-session state (for the game: its handle and executor). */
     private volatile Object attachment;
+    /** Named values the application keeps with the session; null until the first is set. */
+    private volatile ConcurrentHashMap<String, String> attributes;
 
     PlayerSession(long id, SessionToken token, int protocol, int version, SessionListener<?> listener, Scheduler scheduler,
             TransportSettings settings, TransportMetrics metrics, SessionRegistry.Book book) {
@@ -142,7 +147,7 @@ public final class PlayerSession {
             if (state == State.DETACHED) {
                 state = State.LIVE;
                 expiryTimer.cancel();
-                book.connected(this);
+                book.resumed(this);
                 result = Attach.RESUMED;
             }
             if (pending != null) {
@@ -357,7 +362,7 @@ public final class PlayerSession {
                     pendingLocked().addFirst(undelivered.pollLast());
                 }
                 state = State.DETACHED;
-                book.detached(this);
+                book.detached(this); // after the state: the book tells a detach from an end by it
                 int generation = ++detachGeneration;
                 expiryTimer = scheduler.schedule(() -> expire(generation), settings.expiry());
             }
@@ -612,6 +617,42 @@ public final class PlayerSession {
 
     SessionListener<?> listener() {
         return listener;
+    }
+
+    /** A named value kept with the session, or null. */
+    public String attribute(String name) {
+        ConcurrentHashMap<String, String> values = attributes;
+        return values == null ? null : values.get(name);
+    }
+
+    /**
+     * Sets a named value kept with the session ({@code value} null removes it); in a cluster it is
+     * written to the session directory too, so it travels with the session.
+     */
+    public void attribute(String name, String value) {
+        Objects.requireNonNull(name, "name");
+        ConcurrentHashMap<String, String> values = attributes;
+        if (values == null) {
+            if (value == null) {
+                return;
+            }
+            synchronized (this) {
+                if (attributes == null) {
+                    attributes = new ConcurrentHashMap<>(4);
+                }
+                values = attributes;
+            }
+        }
+        String previous = value == null ? values.remove(name) : values.put(name, value);
+        if (!Objects.equals(previous, value) && state != State.ENDED) {
+            book.attributeChanged(this, name, value);
+        }
+    }
+
+    /** The named values kept with the session (a copy). */
+    public Map<String, String> attributes() {
+        ConcurrentHashMap<String, String> values = attributes;
+        return values == null ? Map.of() : Map.copyOf(values);
     }
 
     /** The protocol's own per-session state. */

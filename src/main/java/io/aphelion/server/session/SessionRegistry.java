@@ -6,13 +6,13 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.ToLongFunction;
 
 import io.aphelion.server.session.TransportMetrics;
 import io.aphelion.server.support.Scheduler;
 import io.aphelion.wire.CloseCodes;
+import io.aphelion.wire.InitPacket;
 import io.aphelion.wire.ProtocolViolationException;
 import io.aphelion.wire.SessionToken;
 
@@ -32,7 +32,8 @@ public final class SessionRegistry {
     private final TransportMetrics metrics;
     /** Where new sessions' tokens come from: one {@link SecureRandom}, drawn in blocks. */
     private final TokenSource tokens = new TokenSource(new SecureRandom());
-    private final AtomicLong ids = new AtomicLong();
+    /** Where sessions live beyond this process: ids, owners, relays ({@link SessionDirectory#LOCAL} on a single node). */
+    private final SessionDirectory directory;
     private final ConcurrentHashMap<SessionToken, PlayerSession> byToken = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Long, PlayerSession> byId = new ConcurrentHashMap<>();
     /** Live sessions by protocol id (index 0 counts any other id). */
@@ -42,9 +43,15 @@ public final class SessionRegistry {
     private final Book book = new Book();
 
     public SessionRegistry(Scheduler scheduler, TransportSettings settings, TransportMetrics metrics) {
+        this(scheduler, settings, metrics, SessionDirectory.LOCAL);
+    }
+
+    /** @param directory where sessions live beyond this process (a cluster's), or {@link SessionDirectory#LOCAL} */
+    public SessionRegistry(Scheduler scheduler, TransportSettings settings, TransportMetrics metrics, SessionDirectory directory) {
         this.scheduler = scheduler;
         this.settings = settings;
         this.metrics = metrics;
+        this.directory = directory;
     }
 
     /**
@@ -57,6 +64,22 @@ public final class SessionRegistry {
      */
     public PlayerSession attach(int protocol, int version, SessionToken token, SessionListener<?> listener,
             ClientConnection connection) {
+        return attach(new InitPacket(protocol, version, token), version, listener, connection);
+    }
+
+    /**
+     * Attaches a connection to the session its init packet's token names: here, or (cluster mode)
+     * through a relay to the node that owns it; or to a new session here.
+     *
+     * @param init the init packet (already checked)
+     * @param version the version the session speaks (the requested one, or the newest for a bypass)
+     * @return the session, or null when the connection was relayed to the node that owns it
+     * @throws ProtocolViolationException {@link CloseCodes#SESSION_FULL} when the named session is
+     *         full, {@link CloseCodes#CLUSTER_UNAVAILABLE} when the cluster's directory cannot be reached
+     */
+    public PlayerSession attach(InitPacket init, int version, SessionListener<?> listener, ClientConnection connection) {
+        int protocol = init.protocol();
+        SessionToken token = init.token();
         if (token != null) {
             PlayerSession existing = byToken.get(token);
             if (existing != null && existing.protocol() == protocol) {
@@ -69,13 +92,28 @@ public final class SessionRegistry {
                     }
                 }
             }
+            else if (existing == null && !connection.relayedIn()) {
+                // Not ours: maybe another node's. A connection relayed here is never relayed on.
+                Relay relay = directory.relay(init, connection);
+                if (relay != null) {
+                    connection.relayTo(relay);
+                    return null;
+                }
+            }
         }
         PlayerSession created;
         do {
-            created = new PlayerSession(ids.incrementAndGet(), tokens.next(), protocol, version, listener,
+            created = new PlayerSession(directory.nextId(), tokens.next(), protocol, version, listener,
                     scheduler, settings, metrics, book);
         }
         while (byToken.putIfAbsent(created.token(), created) != null);
+        try {
+            directory.started(created);
+        }
+        catch (RuntimeException ex) {
+            byToken.remove(created.token(), created);
+            throw ex;
+        }
         byId.put(created.id(), created);
         counter(live, protocol).incrementAndGet();
         book.connected(created);
@@ -98,14 +136,27 @@ public final class SessionRegistry {
             counter(connected, session.protocol()).incrementAndGet();
         }
 
+        void resumed(PlayerSession session) {
+            connected(session);
+            directory.connected(session);
+        }
+
         void detached(PlayerSession session) {
             counter(connected, session.protocol()).decrementAndGet();
+            if (session.state() == PlayerSession.State.DETACHED) {
+                directory.detached(session);
+            }
+        }
+
+        void attributeChanged(PlayerSession session, String name, String value) {
+            directory.attributeChanged(session, name, value);
         }
 
         void ended(PlayerSession session) {
             if (byToken.remove(session.token(), session)) {
                 byId.remove(session.id());
                 counter(live, session.protocol()).decrementAndGet();
+                directory.ended(session);
             }
         }
     }
@@ -118,6 +169,16 @@ public final class SessionRegistry {
     /** Live sessions of a protocol (including those waiting to be resumed). */
     public int liveSessions(int protocol) {
         return counter(live, protocol).get();
+    }
+
+    /** Live sessions of a protocol in the cluster: this node's and (cluster mode) the other nodes' at their last heartbeats. */
+    public int clusterSessions(int protocol) {
+        return liveSessions(protocol) + directory.otherNodesSessions(protocol, false);
+    }
+
+    /** Live sessions of a protocol with a connection, in the cluster (as {@link #clusterSessions}). */
+    public int clusterConnectedSessions(int protocol) {
+        return connectedSessions(protocol) + directory.otherNodesSessions(protocol, true);
     }
 
     /** Live sessions of a protocol that hold at least one connection. */

@@ -197,6 +197,15 @@ class ObservedGameServiceTest {
         }
 
         @Override
+        public String attribute(String name) {
+            return null;
+        }
+
+        @Override
+        public void attribute(String name, String value) {
+        }
+
+        @Override
         public Object attachment() {
             return null;
         }

@@ -19,7 +19,7 @@ import com.google.protobuf.MessageLite;
  */
 public interface GameSession<S extends MessageLite> {
 
-    /** A token-free id, unique in this process: safe to log and to show. */
+    /** A token-free id, unique in this process (in cluster mode: in the cluster): safe to log and to show. */
     long id();
 
     /**
@@ -64,6 +64,16 @@ public interface GameSession<S extends MessageLite> {
 
     /** Smoothed round-trip time measured from the client's acks, once it has acked. */
     Optional<Duration> roundTripTime();
+
+    /**
+     * A named value kept with the session, or null. Unlike {@link #attachment()}, attributes are
+     * strings and, in a cluster, live in the session directory too: they travel with the session
+     * and other nodes see them ({@link GameSessions#broadcastWhere} selects sessions by one).
+     */
+    String attribute(String name);
+
+    /** Sets a named value kept with the session; null removes it. Ignored once the session ended. */
+    void attribute(String name, String value);
 
     /** The application's own value for this session (a player object); null until set. */
     Object attachment();

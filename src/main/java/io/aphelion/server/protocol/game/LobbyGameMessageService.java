@@ -1,6 +1,5 @@
 package io.aphelion.server.protocol.game;
 
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.LongSupplier;
 
 import io.aphelion.proto.game.AuthenticateResponse;
@@ -25,10 +24,10 @@ import org.slf4j.LoggerFactory;
  * server's monotonic time in nanoseconds (volatile: a late answer would skew clock sync).</li>
  * <li>{@code send_local_chat}: from an authenticated session, a {@code local_chat_message} to
  * every authenticated session, the sender included, once per session however many connections
- * it holds. Chat from a session without a nickname is ignored.</li>
+ * it holds (in a cluster: on every node). Chat from a session without a nickname is ignored.</li>
  * <li>{@code connection_ready} and {@code command}: accepted, nothing to do in a lobby.</li>
  * </ul>
- * A nickname is freed when its session ends. A nickname held by a session that has no connection
+ * Nicknames are unique in the cluster too (held in Redis there). A nickname is freed when its session ends. A nickname held by a session that has no connection
  * left (waiting to be resumed or to expire) goes to a new player who asks for it, and that old
  * session ends: a player who dropped and logs in again is not told "nickname in use". Thread-safe. Runs on the game pool
  * ({@link #mayBlock()} stays true): a chat message is sent to every player, work that grows with
@@ -38,18 +37,30 @@ public class LobbyGameMessageService implements GameMessageService {
 
     private static final Logger log = LoggerFactory.getLogger(LobbyGameMessageService.class);
 
+    /**
+     * The session attribute holding the player's nickname once authenticated: chat goes to the
+     * sessions that have it, on every node of a cluster.
+     */
+    public static final String NICKNAME_ATTRIBUTE = "nickname";
+
     private final GameSessions sessions;
     private final LongSupplier clock;
-    /** Canonical nickname to the id of the session holding it. */
-    private final ConcurrentHashMap<String, Long> nicknames = new ConcurrentHashMap<>();
+    /** Canonical nickname to the id of the session holding it (cluster mode: in Redis). */
+    private final NicknameRegistry nicknames;
 
     /**
      * @param sessions every game session, for chat
      * @param clock the server's monotonic clock in nanoseconds
      */
     public LobbyGameMessageService(GameSessions sessions, LongSupplier clock) {
+        this(sessions, clock, NicknameRegistry.inMemory());
+    }
+
+    /** @param nicknames who holds which nickname: this process's, or the cluster's */
+    public LobbyGameMessageService(GameSessions sessions, LongSupplier clock, NicknameRegistry nicknames) {
         this.sessions = sessions;
         this.clock = clock;
+        this.nicknames = nicknames;
     }
 
     /** A player of the lobby: the session's attachment once it has a nickname. */
@@ -79,7 +90,7 @@ public class LobbyGameMessageService implements GameMessageService {
                             .setSender(player.nickname())
                             .setMessage(chat.getMessage()))
                     .build();
-            sessions.broadcast(broadcast, other -> player(other) != null, Delivery.RELIABLE);
+            sessions.broadcastWhere(NICKNAME_ATTRIBUTE, broadcast, Delivery.RELIABLE);
         }
     }
 
@@ -92,8 +103,8 @@ public class LobbyGameMessageService implements GameMessageService {
                     + "digits, -[]\\`^{}_ or space, at most " + Nicknames.MAX_LENGTH + " characters");
         }
         String key = Nicknames.canonical(nickname);
-        Long holder;
-        while ((holder = nicknames.putIfAbsent(key, session.id())) != null) {
+        long holder;
+        while ((holder = nicknames.claim(key, session.id())) != 0) {
             GameSession<?> held = sessions.find(holder).orElse(null);
             // Held by a session without a connection: it ends (atomically: unless its client just
             // came back) and the nickname is ours. Held by one that already ended: ours too.
@@ -109,6 +120,7 @@ public class LobbyGameMessageService implements GameMessageService {
             }
         }
         session.attachment(new Player(nickname));
+        session.attribute(NICKNAME_ATTRIBUTE, nickname);
         log.info("Session {} authenticated as {}", session.id(), nickname);
         return response(AuthenticateResponse.Error.OK, "");
     }
@@ -121,7 +133,7 @@ public class LobbyGameMessageService implements GameMessageService {
     public void sessionEnded(GameSession<S2C> session, SessionEndReason reason) {
         Player player = player(session);
         if (player != null) {
-            nicknames.remove(Nicknames.canonical(player.nickname()), session.id());
+            nicknames.release(Nicknames.canonical(player.nickname()), session.id());
         }
     }
 

@@ -77,6 +77,16 @@ final class SessionHandle<S extends MessageLite> implements GameSession<S> {
     }
 
     @Override
+    public String attribute(String name) {
+        return session.attribute(name);
+    }
+
+    @Override
+    public void attribute(String name, String value) {
+        session.attribute(name, value);
+    }
+
+    @Override
     public Object attachment() {
         return attachment;
     }

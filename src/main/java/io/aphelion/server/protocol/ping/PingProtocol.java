@@ -16,7 +16,8 @@ import io.aphelion.wire.WireFormat;
 /**
  * Protocol 1 (ping), version 1: answers each ping on the connection it came on with the echoed
  * {@code client_time}, the server's monotonic {@code server_time} in nanoseconds, the live game
- * sessions ({@code players}) and those of them with a connection open ({@code playing}).
+ * sessions ({@code players}) and those of them with a connection open ({@code playing}); in a
+ * cluster, of every node (the others' as of their last heartbeat).
  *
  * <p>Runs on the container thread: it is a fast path (one small allocation, no lock but the
  * session's). Answers are volatile: a late answer to a ping is worth nothing.
@@ -41,8 +42,8 @@ public final class PingProtocol implements SessionListener<C2S> {
         S2C answer = S2C.newBuilder()
                 .setClientTime(ping.getClientTime())
                 .setServerTime(scheduler.nanoTime())
-                .setPlayers(registry.liveSessions(WireFormat.PROTOCOL_GAME))
-                .setPlaying(registry.connectedSessions(WireFormat.PROTOCOL_GAME))
+                .setPlayers(registry.clusterSessions(WireFormat.PROTOCOL_GAME))
+                .setPlaying(registry.clusterConnectedSessions(WireFormat.PROTOCOL_GAME))
                 .build();
         session.send(connection, answer.toByteArray(), Delivery.VOLATILE);
     }

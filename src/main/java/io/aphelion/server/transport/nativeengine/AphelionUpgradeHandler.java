@@ -11,6 +11,7 @@ import io.aphelion.server.transport.rfc6455.WebSocketProtocol;
 import io.aphelion.server.transport.TrustedProxies;
 import io.aphelion.server.transport.AphelionWebSocketHandler;
 import io.aphelion.server.transport.AllowedOrigins;
+import io.aphelion.server.transport.RelayCredentials;
 
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpHeader;
@@ -69,6 +70,7 @@ public final class AphelionUpgradeHandler extends Handler.Wrapper {
     private final String path;
     private final TrustedProxies trustedProxies;
     private final AllowedOrigins allowedOrigins;
+    private final RelayCredentials relays;
     /** What every websocket shares: the handler, the path, the limits. */
     private final NativeEndpoint endpoint;
 
@@ -81,7 +83,18 @@ public final class AphelionUpgradeHandler extends Handler.Wrapper {
      */
     public AphelionUpgradeHandler(String path, WebSocketHandler handler, TrustedProxies trustedProxies,
             AllowedOrigins allowedOrigins, long maxMessageSize, Duration idleTimeout, Duration sendTimeLimit, Scheduler timers) {
+        this(path, handler, trustedProxies, allowedOrigins, RelayCredentials.NONE, maxMessageSize, idleTimeout, sendTimeLimit, timers);
+    }
+
+    /**
+     * @param relays verifies the upgrades of other cluster nodes' relay links ({@link RelayCredentials#NONE}
+     *        outside a cluster: every relay header is refused)
+     */
+    public AphelionUpgradeHandler(String path, WebSocketHandler handler, TrustedProxies trustedProxies,
+            AllowedOrigins allowedOrigins, RelayCredentials relays, long maxMessageSize, Duration idleTimeout,
+            Duration sendTimeLimit, Scheduler timers) {
         this.path = path;
+        this.relays = relays;
         this.timers = timers;
         this.trustedProxies = trustedProxies;
         this.allowedOrigins = allowedOrigins;
@@ -104,6 +117,15 @@ public final class AphelionUpgradeHandler extends Handler.Wrapper {
                 refusal = new Refusal(HttpStatus.FORBIDDEN_403, AllowedOrigins.REFUSAL);
             }
         }
+        RelayCredentials.Verified relay = null;
+        if (refusal == null && headers.get(RelayCredentials.RELAY_HEADER) != null) {
+            relay = relays.verify(headers.get(RelayCredentials.RELAY_HEADER), headers.get(RelayCredentials.CLIENT_HEADER));
+            if (relay == null) {
+                log.warn("Refusing a relay link from {}: its {} header does not verify (check aphelion.cluster.secret on every node)",
+                        request.getConnectionMetaData().getRemoteSocketAddress(), RelayCredentials.RELAY_HEADER);
+                refusal = new Refusal(HttpStatus.FORBIDDEN_403, "Relay credentials refused");
+            }
+        }
         if (refusal != null) {
             if (refusal.status == HttpStatus.UPGRADE_REQUIRED_426) {
                 response.getHeaders().put(HttpHeader.SEC_WEBSOCKET_VERSION, WebSocketProtocol.VERSION);
@@ -115,7 +137,7 @@ public final class AphelionUpgradeHandler extends Handler.Wrapper {
         EndPoint endPoint = request.getConnectionMetaData().getConnection().getEndPoint();
         JettyWebSocket webSocket = newWebSocket(endPoint, request.getComponents().getExecutor(),
                 request.getComponents().getByteBufferPool(),
-                (InetSocketAddress) request.getConnectionMetaData().getRemoteSocketAddress(), headers, request.getHttpURI());
+                (InetSocketAddress) request.getConnectionMetaData().getRemoteSocketAddress(), headers, request.getHttpURI(), relay);
         response.setStatus(HttpStatus.SWITCHING_PROTOCOLS_101);
         putSwitchingHeaders(response.getHeaders(), headers.get(HttpHeader.SEC_WEBSOCKET_KEY));
         // Jetty swaps the socket over to the websocket once the 101 is written.
@@ -143,8 +165,16 @@ public final class AphelionUpgradeHandler extends Handler.Wrapper {
         if (!allowedOrigins.allowsByPattern(headers.get(HttpHeader.ORIGIN))) {
             return null;
         }
+        RelayCredentials.Verified relay = null;
+        String relayHeader = headers.get(RelayCredentials.RELAY_HEADER);
+        if (relayHeader != null) {
+            relay = relays.verify(relayHeader, headers.get(RelayCredentials.CLIENT_HEADER));
+            if (relay == null) {
+                return null; // the handler refuses it, with its log line
+            }
+        }
         JettyWebSocket webSocket = newWebSocket(endPoint, connector.getExecutor(), connector.getByteBufferPool(),
-                (InetSocketAddress) endPoint.getRemoteSocketAddress(), headers, request.getHttpURI());
+                (InetSocketAddress) endPoint.getRemoteSocketAddress(), headers, request.getHttpURI(), relay);
         putSwitchingHeaders(answer, headers.get(HttpHeader.SEC_WEBSOCKET_KEY));
         return webSocket;
     }
@@ -171,8 +201,12 @@ public final class AphelionUpgradeHandler extends Handler.Wrapper {
     private record Refusal(int status, String message) {
     }
 
+    /** @param relay the verified relay credentials of another node's link, or null for a client's own websocket */
     private JettyWebSocket newWebSocket(EndPoint endPoint, Executor executor, ByteBufferPool pool, InetSocketAddress peer,
-            HttpFields headers, HttpURI target) {
+            HttpFields headers, HttpURI target, RelayCredentials.Verified relay) {
+        if (relay != null) {
+            return new JettyWebSocket(endPoint, executor, pool, timers, endpoint, relay.client(), uri(target), relay.nodeId());
+        }
         InetSocketAddress client = trustedProxies.clientSocketAddress(peer, headers.getValuesList(TrustedProxies.X_FORWARDED_FOR));
         return new JettyWebSocket(endPoint, executor, pool, timers, endpoint, client, uri(target));
     }

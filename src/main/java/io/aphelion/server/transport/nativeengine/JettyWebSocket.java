@@ -107,6 +107,8 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
     private final FrameReader reader;
     /** The client's address, after any trusted proxy. */
     private final InetSocketAddress remoteAddress;
+    /** The node relaying this websocket (cluster mode), or null. */
+    private final String relayedBy;
     /** The one write loop; its monitor guards the control and close state below. */
     private final WritePump<RetainableByteBuffer> pump;
     /** Where frames are pulled from: the connection, once bound. */
@@ -175,7 +177,17 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
      */
     JettyWebSocket(EndPoint endPoint, Executor executor, ByteBufferPool pool, Scheduler timers, NativeEndpoint endpoint,
             InetSocketAddress remoteAddress, URI uri) {
+        this(endPoint, executor, pool, timers, endpoint, remoteAddress, uri, null);
+    }
+
+    /**
+     * @param relayedBy the cluster node that relays this websocket for its client (its upgrade's
+     *        relay credentials verified), or null for a client's own
+     */
+    JettyWebSocket(EndPoint endPoint, Executor executor, ByteBufferPool pool, Scheduler timers, NativeEndpoint endpoint,
+            InetSocketAddress remoteAddress, URI uri, String relayedBy) {
         super(endPoint, executor);
+        this.relayedBy = relayedBy;
         this.pump = new WritePump<>(this, timers, endpoint.sendTimeLimit());
         this.pool = pool;
         this.timers = timers;
@@ -445,6 +457,11 @@ final class JettyWebSocket extends AbstractConnection.NonBlocking
     @Override
     public InetSocketAddress remoteAddress() {
         return remoteAddress;
+    }
+
+    @Override
+    public String relayedBy() {
+        return relayedBy;
     }
 
     private void writeClose(byte[] payload) {

@@ -32,6 +32,8 @@ public final class JettyFrameSink implements FrameSink, FrameSink.Writer, WriteP
 
     private final Session session;
     private final InetSocketAddress remoteAddress;
+    /** The node relaying this websocket (cluster mode), or null. */
+    private final String relayedBy;
     private final WritePump<ByteBuffer> pump;
     private volatile Source source;
 
@@ -49,13 +51,20 @@ public final class JettyFrameSink implements FrameSink, FrameSink.Writer, WriteP
             if (!(container instanceof JettyWebSocketSession jetty)) {
                 throw new IllegalStateException("The servlet engine runs on Jetty's websocket sessions, not on " + container);
             }
-            return new JettyFrameSink(jetty.getNativeSession(), client, timers, sendTimeLimit);
+            Object relayedBy = webSocket.getAttributes().get(RelayLinkInterceptor.RELAYED_BY_ATTRIBUTE);
+            return new JettyFrameSink(jetty.getNativeSession(), client, relayedBy instanceof String node ? node : null, timers,
+                    sendTimeLimit);
         };
     }
 
     JettyFrameSink(Session session, InetSocketAddress remoteAddress, Scheduler timers, Duration sendTimeLimit) {
+        this(session, remoteAddress, null, timers, sendTimeLimit);
+    }
+
+    JettyFrameSink(Session session, InetSocketAddress remoteAddress, String relayedBy, Scheduler timers, Duration sendTimeLimit) {
         this.session = session;
         this.remoteAddress = remoteAddress;
+        this.relayedBy = relayedBy;
         this.pump = new WritePump<>(this, timers, sendTimeLimit);
     }
 
@@ -85,6 +94,11 @@ public final class JettyFrameSink implements FrameSink, FrameSink.Writer, WriteP
     @Override
     public InetSocketAddress remoteAddress() {
         return remoteAddress;
+    }
+
+    @Override
+    public String relayedBy() {
+        return relayedBy;
     }
 
     // ---- FrameSink.Writer: one frame per write

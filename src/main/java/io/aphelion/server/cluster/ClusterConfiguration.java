@@ -1,0 +1,203 @@
+package io.aphelion.server.cluster;
+
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import io.aphelion.server.config.AphelionProperties;
+import io.aphelion.server.protocol.game.GameSessions;
+import io.aphelion.server.protocol.game.NicknameRegistry;
+import io.aphelion.server.session.SessionRegistry;
+import io.aphelion.server.transport.RelayCredentials;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.beans.factory.DisposableBean;
+import org.springframework.beans.factory.ObjectProvider;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.web.server.context.WebServerInitializedEvent;
+import org.springframework.context.ApplicationListener;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
+import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.core.RedisTemplate;
+import org.springframework.data.redis.core.StringRedisTemplate;
+import org.springframework.data.redis.listener.ChannelTopic;
+import org.springframework.data.redis.listener.RedisMessageListenerContainer;
+import org.springframework.data.redis.serializer.RedisSerializer;
+
+/**
+ * Cluster mode ({@code aphelion.cluster.enabled=true}; docs/CLUSTER.md): the session directory,
+ * relay links, node-to-node messages and nicknames in Redis, through Spring Boot's own Redis
+ * connection factory ({@code spring.data.redis.*}). Its beans take the place of the single node's
+ * ({@code SessionDirectory.LOCAL}, {@code OtherNodes.NONE}, {@code RelayCredentials.NONE}, the
+ * in-memory nicknames). Imported by {@code AphelionAutoConfiguration}.
+ */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnProperty(name = "aphelion.cluster.enabled", havingValue = "true")
+public class ClusterConfiguration {
+
+    @Bean(destroyMethod = "")
+    ScheduledExecutorService aphelionClusterThread() {
+        ScheduledThreadPoolExecutor thread = new ScheduledThreadPoolExecutor(1, runnable -> {
+            Thread t = new Thread(runnable, "aphelion-cluster");
+            t.setDaemon(true);
+            return t;
+        });
+        thread.setRemoveOnCancelPolicy(true);
+        return thread;
+    }
+
+    @Bean(destroyMethod = "shutdown")
+    ExecutorService aphelionRelayExecutor() {
+        AtomicInteger count = new AtomicInteger();
+        return Executors.newFixedThreadPool(2, runnable -> {
+            Thread t = new Thread(runnable, "aphelion-relay-" + count.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    @Bean
+    ClusterRedis aphelionClusterRedis(RedisConnectionFactory redis, AphelionProperties properties,
+            ObjectProvider<MeterRegistry> meters) {
+        StringRedisTemplate strings = new StringRedisTemplate(redis);
+        RedisTemplate<String, byte[]> bytes = new RedisTemplate<>();
+        bytes.setConnectionFactory(redis);
+        bytes.setKeySerializer(RedisSerializer.string());
+        bytes.setValueSerializer(RedisSerializer.byteArray());
+        bytes.afterPropertiesSet();
+        return new ClusterRedis(strings, bytes, properties.getCluster().getKeyPrefix(),
+                meters.getIfAvailable(SimpleMeterRegistry::new));
+    }
+
+    @Bean
+    ClusterNodes aphelionClusterNodes(ClusterRedis redis, AphelionProperties properties, ScheduledExecutorService aphelionClusterThread) {
+        AphelionProperties.Cluster cluster = properties.getCluster();
+        return new ClusterNodes(redis, cluster.getHeartbeatInterval(), cluster.getNodeTimeout(), aphelionClusterThread);
+    }
+
+    @Bean
+    RelayCredentials aphelionRelayCredentials(ClusterNodes nodes, AphelionProperties properties) {
+        return new RelayCredentials(nodes.id(), properties.getCluster().getSecret(), System::currentTimeMillis);
+    }
+
+    @Bean
+    RelayLinks aphelionRelayLinks(RelayCredentials credentials, AphelionProperties properties, ExecutorService aphelionRelayExecutor,
+            ObjectProvider<MeterRegistry> meters) {
+        return new RelayLinks(credentials, properties.getWebsocket().getPath(), properties.getCluster().getRelayConnectTimeout(),
+                aphelionRelayExecutor, meters.getIfAvailable(SimpleMeterRegistry::new));
+    }
+
+    @Bean
+    ClusterDirectory aphelionSessionDirectory(ClusterRedis redis, ClusterNodes nodes, RelayLinks relays,
+            ScheduledExecutorService aphelionClusterThread, ObjectProvider<MeterRegistry> meters) {
+        return new ClusterDirectory(redis, nodes, relays, aphelionClusterThread, meters.getIfAvailable(SimpleMeterRegistry::new));
+    }
+
+    @Bean
+    ClusterMessages aphelionOtherNodes(ClusterRedis redis, ClusterNodes nodes, ClusterDirectory directory, SessionRegistry registry,
+            ObjectProvider<GameSessions> gameSessions, ScheduledExecutorService aphelionClusterThread) {
+        return new ClusterMessages(redis, nodes, directory, registry, gameSessions::getObject, aphelionClusterThread);
+    }
+
+    @Bean
+    RedisMessageListenerContainer aphelionClusterListener(RedisConnectionFactory redis, ClusterMessages messages) {
+        RedisMessageListenerContainer container = new RedisMessageListenerContainer();
+        container.setConnectionFactory(redis);
+        for (String channel : messages.channels()) {
+            container.addMessageListener(messages, new ChannelTopic(channel));
+        }
+        return container;
+    }
+
+    @Bean
+    NicknameRegistry aphelionNicknames(ClusterRedis redis) {
+        return new RedisNicknames(redis);
+    }
+
+    @Bean
+    ClusterMembership aphelionClusterMembership(ClusterNodes nodes, SessionRegistry registry, AphelionProperties properties,
+            Environment environment, ScheduledExecutorService aphelionClusterThread) {
+        return new ClusterMembership(nodes, registry, properties.getCluster().getAdvertiseAddress(),
+                environment.getProperty("server.address"), aphelionClusterThread);
+    }
+
+    /**
+     * Joins the cluster once the web server has its port (the first heartbeat, before readiness
+     * says UP), and leaves it at shutdown: after the sessions were closed, their directory
+     * entries are written out, then the heartbeat is removed.
+     */
+    static final class ClusterMembership implements ApplicationListener<WebServerInitializedEvent>, DisposableBean {
+
+        private static final Logger log = LoggerFactory.getLogger(ClusterMembership.class);
+
+        private final ClusterNodes nodes;
+        private final SessionRegistry registry;
+        private final String advertiseAddress;
+        private final String serverAddress;
+        private final ScheduledExecutorService thread;
+
+        ClusterMembership(ClusterNodes nodes, SessionRegistry registry, String advertiseAddress, String serverAddress,
+                ScheduledExecutorService thread) {
+            this.nodes = nodes;
+            this.registry = registry;
+            this.advertiseAddress = advertiseAddress;
+            this.serverAddress = serverAddress;
+            this.thread = thread;
+        }
+
+        @Override
+        public void onApplicationEvent(WebServerInitializedEvent event) {
+            if (event.getApplicationContext().getServerNamespace() != null) {
+                return; // the management server's, when it has a port of its own
+            }
+            String address = advertiseAddress == null || advertiseAddress.isEmpty()
+                    ? ownHost() + ":" + event.getWebServer().getPort() : advertiseAddress;
+            nodes.start(address, new ClusterNodes.Counts() {
+
+                @Override
+                public int sessions(int protocol) {
+                    return registry.liveSessions(protocol);
+                }
+
+                @Override
+                public int connected(int protocol) {
+                    return registry.connectedSessions(protocol);
+                }
+            });
+        }
+
+        private String ownHost() {
+            if (serverAddress != null && !serverAddress.isEmpty() && !"0.0.0.0".equals(serverAddress) && !"::".equals(serverAddress)) {
+                return serverAddress.contains(":") ? "[" + serverAddress + "]" : serverAddress;
+            }
+            try {
+                return InetAddress.getLocalHost().getHostAddress();
+            }
+            catch (UnknownHostException ex) {
+                throw new IllegalStateException("Cannot tell this host's address: set aphelion.cluster.advertise-address", ex);
+            }
+        }
+
+        @Override
+        public void destroy() throws InterruptedException {
+            thread.shutdown(); // what was written behind (ended sessions) goes out first
+            if (!thread.awaitTermination(5, TimeUnit.SECONDS)) {
+                log.warn("Cluster writes still pending at shutdown were dropped");
+                thread.shutdownNow();
+            }
+            nodes.stop();
+        }
+    }
+}

@@ -1,0 +1,235 @@
+package io.aphelion.server.cluster;
+
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.Executor;
+
+import io.aphelion.server.session.ClientConnection;
+import io.aphelion.server.session.PlayerSession;
+import io.aphelion.server.session.Relay;
+import io.aphelion.server.session.SessionDirectory;
+import io.aphelion.wire.CloseCodes;
+import io.aphelion.wire.InitPacket;
+import io.aphelion.wire.ProtocolViolationException;
+import io.aphelion.wire.SessionToken;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import org.springframework.data.redis.core.script.RedisScript;
+
+/**
+ * The cluster's session directory, in Redis: which node owns each session, under an epoch that
+ * every owner's write is checked against (fencing: a node that is no longer the owner changes
+ * nothing). A session is owned by the node that created it; a connection that lands on another
+ * node is relayed to the owner ({@link RelayLinks}), which runs it as one of its own.
+ *
+ * <p>Keys: {@code <prefix>session:<h>}, a hash (owner, epoch, id, protocol, version, state,
+ * {@code attr:<name>} attributes), where {@code h} is a SHA-256 digest of the token (Redis never
+ * holds a token itself); {@code <prefix>session-id:<id>} to {@code h}; {@code <prefix>session-ids},
+ * the counter ids are drawn from in blocks of {@value #ID_BLOCK}.
+ *
+ * <p>What waits for Redis: the look-up of a token this node does not hold, and the record of a new
+ * session, both on the connection's reading thread before the init reply (a client that has its
+ * token can use it on any node at once). Everything else (state changes, attributes, the end) is
+ * written behind, in order, on the cluster's thread. Thread-safe.
+ */
+final class ClusterDirectory implements SessionDirectory {
+
+    private static final Logger log = LoggerFactory.getLogger(ClusterDirectory.class);
+
+    /** Ids drawn from Redis at a time. */
+    static final int ID_BLOCK = 1000;
+
+    /** The epoch a session's first owner holds; a node that takes a session over holds a higher one. */
+    static final String FIRST_EPOCH = "1";
+
+    /** Records a new session. KEYS: its hash, its id key; ARGV: owner, epoch, id, protocol, version, h. */
+    private static final RedisScript<Long> CLAIM = RedisScript.of("""
+            if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+            redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'epoch', ARGV[2], 'id', ARGV[3], 'protocol', ARGV[4],
+                'version', ARGV[5], 'state', 'live')
+            redis.call('SET', KEYS[2], ARGV[6])
+            return 1
+            """, Long.class);
+
+    /** Sets (ARGV[4] = '1') or deletes a field if the caller still owns the session. KEYS: its hash; ARGV: owner, epoch, field, set?, value. */
+    private static final RedisScript<Long> FENCED_SET = RedisScript.of("""
+            local f = redis.call('HMGET', KEYS[1], 'owner', 'epoch')
+            if f[1] ~= ARGV[1] or f[2] ~= ARGV[2] then return 0 end
+            if ARGV[4] == '1' then redis.call('HSET', KEYS[1], ARGV[3], ARGV[5]) else redis.call('HDEL', KEYS[1], ARGV[3]) end
+            return 1
+            """, Long.class);
+
+    /** Removes a session's keys if it is still owned by ARGV[1] (at epoch ARGV[2], unless ''). KEYS: its hash, its id key. */
+    private static final RedisScript<Long> RELEASE = RedisScript.of("""
+            local f = redis.call('HMGET', KEYS[1], 'owner', 'epoch')
+            if f[1] ~= ARGV[1] or (ARGV[2] ~= '' and f[2] ~= ARGV[2]) then return 0 end
+            redis.call('DEL', KEYS[1], KEYS[2])
+            return 1
+            """, Long.class);
+
+    private final ClusterRedis redis;
+    private final ClusterNodes nodes;
+    private final RelayLinks relays;
+    /** The cluster's thread: writes behind, in order. */
+    private final Executor writer;
+    private final Counter ownershipChanges;
+    private final MessageDigest sha256;
+    private long nextId;
+    private long idsLeft;
+
+    ClusterDirectory(ClusterRedis redis, ClusterNodes nodes, RelayLinks relays, Executor writer, MeterRegistry meters) {
+        this.redis = redis;
+        this.nodes = nodes;
+        this.relays = relays;
+        this.writer = writer;
+        this.ownershipChanges = Counter.builder("aphelion.cluster.ownership.changes")
+                .description("Sessions whose owner changed: a gone node's session released by the node that found it")
+                .register(meters);
+        try {
+            this.sha256 = MessageDigest.getInstance("SHA-256");
+        }
+        catch (NoSuchAlgorithmException ex) {
+            throw new IllegalStateException("SHA-256 is not available", ex);
+        }
+    }
+
+    @Override
+    public synchronized long nextId() {
+        if (idsLeft == 0) {
+            Long last = unavailableAs4105(() -> redis.call("session-ids",
+                    () -> redis.strings().opsForValue().increment(redis.key("session-ids"), ID_BLOCK)));
+            nextId = last - ID_BLOCK + 1;
+            idsLeft = ID_BLOCK;
+        }
+        idsLeft--;
+        return nextId++;
+    }
+
+    @Override
+    public Relay relay(InitPacket init, ClientConnection connection) {
+        String h = digest(init.token());
+        List<Object> entry = unavailableAs4105(() -> redis.call("lookup", () -> redis.strings().<String, String>opsForHash()
+                .multiGet(redis.key("session:" + h), List.of("owner", "protocol")).stream().map(Object.class::cast).toList()));
+        String owner = (String) entry.get(0);
+        if (owner == null || owner.equals(nodes.id()) || !String.valueOf(init.protocol()).equals(entry.get(1))) {
+            return null; // unknown, ended, or of another protocol: a new session, as on one node
+        }
+        ClusterNodes.Peer peer = unavailableAs4105(() -> nodes.peer(owner));
+        if (peer == null) {
+            // Its owner is gone (no heartbeat for node-timeout): so is the session.
+            writer.execute(() -> release(h, owner, ""));
+            return null;
+        }
+        return relays.open(peer, init, connection);
+    }
+
+    @Override
+    public void started(PlayerSession session) {
+        String h = digest(session.token());
+        Long claimed = unavailableAs4105(() -> redis.script("claim", CLAIM,
+                List.of(redis.key("session:" + h), redis.key("session-id:" + session.id())),
+                nodes.id(), FIRST_EPOCH, String.valueOf(session.id()), String.valueOf(session.protocol()),
+                String.valueOf(session.version()), h));
+        if (claimed == null || claimed != 1) {
+            throw new ProtocolViolationException(CloseCodes.CLUSTER_UNAVAILABLE, "Session token already in the directory");
+        }
+    }
+
+    @Override
+    public void connected(PlayerSession session) {
+        setBehind(session, "state", "live");
+    }
+
+    @Override
+    public void detached(PlayerSession session) {
+        setBehind(session, "state", "detached");
+    }
+
+    @Override
+    public void ended(PlayerSession session) {
+        String h = digest(session.token());
+        long id = session.id();
+        writer.execute(() -> {
+            try {
+                redis.script("release", RELEASE, List.of(redis.key("session:" + h), redis.key("session-id:" + id)),
+                        nodes.id(), FIRST_EPOCH);
+            }
+            catch (ClusterUnavailableException ex) {
+                log.warn("Session {} ended, but its directory entry could not be removed: {}", id, ex.getMessage());
+            }
+        });
+    }
+
+    @Override
+    public void attributeChanged(PlayerSession session, String name, String value) {
+        setBehind(session, "attr:" + name, value);
+    }
+
+    @Override
+    public int otherNodesSessions(int protocol, boolean connectedOnly) {
+        return nodes.otherNodesSessions(protocol, connectedOnly);
+    }
+
+    private void setBehind(PlayerSession session, String field, String value) {
+        String h = digest(session.token());
+        writer.execute(() -> {
+            try {
+                Long done = redis.script("fenced-set", FENCED_SET, List.of(redis.key("session:" + h)), nodes.id(), FIRST_EPOCH,
+                        field, value == null ? "0" : "1", value == null ? "" : value);
+                if (done == null || done != 1) {
+                    log.debug("Session {}: {} not written, this node no longer owns it", session.id(), field);
+                }
+            }
+            catch (ClusterUnavailableException ex) {
+                log.warn("Session {}: {} could not be written to the directory: {}", session.id(), field, ex.getMessage());
+            }
+        });
+    }
+
+    /** Drops the entry of a session whose owner is gone (fenced: only if that node still owns it). */
+    private void release(String h, String owner, String epoch) {
+        try {
+            String id = redis.call("lookup-id", () -> (String) redis.strings().opsForHash().get(redis.key("session:" + h), "id"));
+            if (id == null) {
+                return;
+            }
+            Long done = redis.script("release", RELEASE, List.of(redis.key("session:" + h), redis.key("session-id:" + id)), owner, epoch);
+            if (done != null && done == 1) {
+                ownershipChanges.increment();
+                log.info("Session {} of gone node {} released", id, owner);
+            }
+        }
+        catch (ClusterUnavailableException ex) {
+            log.warn("A gone node's session could not be released: {}", ex.getMessage());
+        }
+    }
+
+    /** The session's key part: a digest of its token, so Redis never holds tokens. */
+    String digest(SessionToken token) {
+        MessageDigest digest;
+        try {
+            digest = (MessageDigest) sha256.clone();
+        }
+        catch (CloneNotSupportedException ex) {
+            throw new IllegalStateException(ex);
+        }
+        return HexFormat.of().formatHex(digest.digest(token.toBytes()), 0, 16);
+    }
+
+    /** Runs a directory step the client waits for: a Redis failure closes its connection with 4105. */
+    private static <T> T unavailableAs4105(java.util.function.Supplier<T> step) {
+        try {
+            return step.get();
+        }
+        catch (ClusterUnavailableException ex) {
+            throw new ProtocolViolationException(CloseCodes.CLUSTER_UNAVAILABLE, "Cluster unavailable: " + ex.getMessage());
+        }
+    }
+}
