@@ -127,9 +127,9 @@ public class ClusterConfiguration {
     }
 
     @Bean
-    ClusterMembership aphelionClusterMembership(ClusterNodes nodes, SessionRegistry registry, AphelionProperties properties,
-            Environment environment, ScheduledExecutorService aphelionClusterThread) {
-        return new ClusterMembership(nodes, registry, properties.getCluster().getAdvertiseAddress(),
+    ClusterMembership aphelionClusterMembership(ClusterNodes nodes, ClusterDirectory directory, SessionRegistry registry,
+            AphelionProperties properties, Environment environment, ScheduledExecutorService aphelionClusterThread) {
+        return new ClusterMembership(nodes, directory, registry, properties.getCluster().getAdvertiseAddress(),
                 environment.getProperty("server.address"), aphelionClusterThread);
     }
 
@@ -143,14 +143,16 @@ public class ClusterConfiguration {
         private static final Logger log = LoggerFactory.getLogger(ClusterMembership.class);
 
         private final ClusterNodes nodes;
+        private final ClusterDirectory directory;
         private final SessionRegistry registry;
         private final String advertiseAddress;
         private final String serverAddress;
         private final ScheduledExecutorService thread;
 
-        ClusterMembership(ClusterNodes nodes, SessionRegistry registry, String advertiseAddress, String serverAddress,
-                ScheduledExecutorService thread) {
+        ClusterMembership(ClusterNodes nodes, ClusterDirectory directory, SessionRegistry registry, String advertiseAddress,
+                String serverAddress, ScheduledExecutorService thread) {
             this.nodes = nodes;
+            this.directory = directory;
             this.registry = registry;
             this.advertiseAddress = advertiseAddress;
             this.serverAddress = serverAddress;
@@ -175,7 +177,7 @@ public class ClusterConfiguration {
                 public int connected(int protocol) {
                     return registry.connectedSessions(protocol);
                 }
-            });
+            }, () -> directory.reclaim(registry.all()));
         }
 
         private String ownHost() {

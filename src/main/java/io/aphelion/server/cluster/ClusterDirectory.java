@@ -32,7 +32,12 @@ import org.springframework.data.redis.core.script.RedisScript;
  * <p>Keys: {@code <prefix>session:<h>}, a hash (owner, epoch, id, protocol, version, state,
  * {@code attr:<name>} attributes), where {@code h} is a SHA-256 digest of the token (Redis never
  * holds a token itself); {@code <prefix>session-id:<id>} to {@code h}; {@code <prefix>session-ids},
- * the counter ids are drawn from in blocks of {@value #ID_BLOCK}.
+ * the counter ids are drawn from in blocks of {@value #ID_BLOCK}, never below the current time in
+ * milliseconds times 1000 (so ids are 16 digits, within a JavaScript number's exact range).
+ *
+ * <p>When Redis comes back after an outage, the owner writes its sessions' entries again
+ * ({@link #reclaim}): a Redis that restarted empty learns them anew, and their tokens resume them
+ * from any node again.
  *
  * <p>What waits for Redis: the look-up of a token this node does not hold, and the record of a new
  * session, both on the connection's reading thread before the init reply (a client that has its
@@ -49,11 +54,41 @@ final class ClusterDirectory implements SessionDirectory {
     /** The epoch a session's first owner holds; a node that takes a session over holds a higher one. */
     static final String FIRST_EPOCH = "1";
 
+    /**
+     * Draws a block of ids: KEYS: the counter; ARGV: block size, a floor (now in ms x 1000). The
+     * counter never starts a block below the floor, so ids stay unique in the cluster even after
+     * Redis lost the counter (a restart without persistence): every id handed out before was
+     * below the floor of its own time, and the floor grows by 1,000,000 a second, far faster than
+     * ids are used.
+     */
+    private static final RedisScript<Long> ID_BLOCK_SCRIPT = RedisScript.of("""
+            local last = redis.call('INCRBY', KEYS[1], ARGV[1])
+            local floor = tonumber(ARGV[2])
+            if last - tonumber(ARGV[1]) < floor then
+              last = floor + tonumber(ARGV[1])
+              redis.call('SET', KEYS[1], last)
+            end
+            return last
+            """, Long.class);
+
     /** Records a new session. KEYS: its hash, its id key; ARGV: owner, epoch, id, protocol, version, h. */
     private static final RedisScript<Long> CLAIM = RedisScript.of("""
             if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
             redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'epoch', ARGV[2], 'id', ARGV[3], 'protocol', ARGV[4],
                 'version', ARGV[5], 'state', 'live')
+            redis.call('SET', KEYS[2], ARGV[6])
+            return 1
+            """, Long.class);
+
+    /**
+     * Writes a session's entry again unless another node owns it now. KEYS: its hash, its id key;
+     * ARGV: owner, epoch, id, protocol, version, h, state.
+     */
+    private static final RedisScript<Long> RECLAIM = RedisScript.of("""
+            local owner = redis.call('HGET', KEYS[1], 'owner')
+            if owner and owner ~= ARGV[1] then return 0 end
+            redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'epoch', ARGV[2], 'id', ARGV[3], 'protocol', ARGV[4],
+                'version', ARGV[5], 'state', ARGV[7])
             redis.call('SET', KEYS[2], ARGV[6])
             return 1
             """, Long.class);
@@ -103,8 +138,8 @@ final class ClusterDirectory implements SessionDirectory {
     @Override
     public synchronized long nextId() {
         if (idsLeft == 0) {
-            Long last = unavailableAs4105(() -> redis.call("session-ids",
-                    () -> redis.strings().opsForValue().increment(redis.key("session-ids"), ID_BLOCK)));
+            Long last = unavailableAs4105(() -> redis.script("session-ids", ID_BLOCK_SCRIPT, List.of(redis.key("session-ids")),
+                    String.valueOf(ID_BLOCK), String.valueOf(System.currentTimeMillis() * 1000)));
             nextId = last - ID_BLOCK + 1;
             idsLeft = ID_BLOCK;
         }
@@ -191,6 +226,30 @@ final class ClusterDirectory implements SessionDirectory {
                 log.warn("Session {}: {} could not be written to the directory: {}", session.id(), field, ex.getMessage());
             }
         });
+    }
+
+    /**
+     * Writes the entries of every session this node owns again (after Redis was out of reach: it
+     * may have restarted empty). Runs on the cluster's thread.
+     */
+    void reclaim(Iterable<PlayerSession> owned) {
+        int count = 0;
+        for (PlayerSession session : owned) {
+            if (session.state() == PlayerSession.State.ENDED) {
+                continue;
+            }
+            String h = digest(session.token());
+            redis.script("reclaim", RECLAIM, List.of(redis.key("session:" + h), redis.key("session-id:" + session.id())),
+                    nodes.id(), FIRST_EPOCH, String.valueOf(session.id()), String.valueOf(session.protocol()),
+                    String.valueOf(session.version()), h,
+                    session.state() == PlayerSession.State.DETACHED ? "detached" : "live");
+            for (var attribute : session.attributes().entrySet()) {
+                redis.script("fenced-set", FENCED_SET, List.of(redis.key("session:" + h)), nodes.id(), FIRST_EPOCH,
+                        "attr:" + attribute.getKey(), "1", attribute.getValue());
+            }
+            count++;
+        }
+        log.info("Wrote the directory entries of {} session(s) this node owns again", count);
     }
 
     /** Drops the entry of a session whose owner is gone (fenced: only if that node still owns it). */

@@ -77,6 +77,8 @@ final class ClusterNodes implements ClusterHealth {
     private final ScheduledExecutorService thread;
     private volatile String address;
     private volatile Counts counts;
+    /** Runs (on the cluster's thread) when a heartbeat reaches Redis again after one that did not. */
+    private volatile Runnable onRecovered = () -> { };
     /** The other live nodes at the last heartbeat, by id. */
     private volatile Map<String, Peer> peers = Map.of();
     /** Whether the last heartbeat reached Redis. */
@@ -119,9 +121,10 @@ final class ClusterNodes implements ClusterHealth {
      * @throws ClusterUnavailableException when the first heartbeat fails: the node does not start
      *         without its cluster (a later failure only marks it unhealthy)
      */
-    synchronized void start(String address, Counts counts) {
+    synchronized void start(String address, Counts counts, Runnable onRecovered) {
         this.address = address;
         this.counts = counts;
+        this.onRecovered = onRecovered;
         beat();
         long every = heartbeatInterval.toMillis();
         heartbeat = thread.scheduleWithFixedDelay(this::beatQuietly, every, every, TimeUnit.MILLISECONDS);
@@ -155,8 +158,12 @@ final class ClusterNodes implements ClusterHealth {
             }
         }
         peers = Map.copyOf(seen);
+        boolean recovered = !healthy && lastHeartbeatMillis != 0;
         if (!healthy) {
             log.info("Cluster heartbeat reaches Redis");
+        }
+        if (recovered) {
+            onRecovered.run(); // before readiness says UP again
         }
         healthy = true;
         lastHeartbeatMillis = System.currentTimeMillis();

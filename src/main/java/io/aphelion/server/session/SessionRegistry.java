@@ -200,6 +200,11 @@ public final class SessionRegistry {
         }
     }
 
+    /** Every live session of this node (a weakly consistent view). */
+    public Iterable<PlayerSession> all() {
+        return byId.values();
+    }
+
     /** Open connections across all sessions (walks every session: for scrapes, not hot paths). */
     public int openConnections() {
         return (int) sum(PlayerSession::connectionCount);

@@ -1,0 +1,318 @@
+package io.aphelion.server.cluster;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+
+import io.aphelion.proto.game.Authenticate;
+import io.aphelion.proto.game.AuthenticateResponse;
+import io.aphelion.proto.game.C2S;
+import io.aphelion.proto.game.S2C;
+import io.aphelion.proto.game.SendLocalChat;
+import io.aphelion.server.AphelionServerApplication;
+import io.aphelion.server.protocol.game.GameSessions;
+import io.aphelion.server.testing.RawWebSocket;
+import io.aphelion.server.testing.RedisServerProcess;
+import io.aphelion.server.transport.RelayCredentials;
+import io.aphelion.wire.CloseCodes;
+import io.aphelion.wire.InitPacket;
+import io.aphelion.wire.SessionToken;
+import io.aphelion.wire.WireFormat;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.boot.builder.SpringApplicationBuilder;
+import org.springframework.boot.web.server.context.WebServerApplicationContext;
+import org.springframework.context.ConfigurableApplicationContext;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Cluster mode in one JVM: two nodes (two Spring Boot applications on their own ports) and a real
+ * Redis. What it checks over real sockets: a token from one node resumes its session on the other
+ * (relayed to the owner), lobby chat and nicknames are cluster-wide, counts are too, relay links
+ * need the secret, and a node that loses Redis says so (4105, readiness 503) and recovers by
+ * itself. The three-node cluster behind HAProxy, with processes, is {@code ClusterIT}'s.
+ */
+class ClusterModeTest {
+
+    private static final String SECRET = "cluster-mode-test-secret";
+
+    private static RedisServerProcess redis;
+    private static ConfigurableApplicationContext nodeA;
+    private static ConfigurableApplicationContext nodeB;
+    private static final HttpClient http = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void startCluster() throws IOException {
+        redis = RedisServerProcess.start();
+        nodeA = node();
+        nodeB = node();
+        await().atMost(Duration.ofSeconds(20)).until(() -> ready(port(nodeA)) && ready(port(nodeB)));
+    }
+
+    private static ConfigurableApplicationContext node() {
+        return new SpringApplicationBuilder(AphelionServerApplication.class).run(
+                "--server.port=0", "--server.address=127.0.0.1",
+                "--aphelion.cluster.enabled=true", "--aphelion.cluster.secret=" + SECRET,
+                "--aphelion.cluster.heartbeat-interval=200ms", "--aphelion.cluster.node-timeout=2s",
+                "--spring.data.redis.port=" + redis.port(), "--spring.data.redis.timeout=1s",
+                "--aphelion.session.expiry=30s", "--aphelion.websocket.ack-delay=10ms");
+    }
+
+    @AfterAll
+    static void stopCluster() throws InterruptedException {
+        if (nodeA != null) {
+            nodeA.close();
+        }
+        if (nodeB != null) {
+            nodeB.close();
+        }
+        if (redis != null) {
+            redis.close();
+        }
+    }
+
+    private static int port(ConfigurableApplicationContext node) {
+        return ((WebServerApplicationContext) node).getWebServer().getPort();
+    }
+
+    private static boolean ready(int port) {
+        return status(port, "/actuator/health/readiness") == 200;
+    }
+
+    private static int status(int port, String path) {
+        try {
+            return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode();
+        }
+        catch (IOException ex) {
+            return -1;
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            return -1;
+        }
+    }
+
+    /** A client connection: its websocket and the token the server answered. */
+    record Client(RawWebSocket ws, SessionToken token) implements AutoCloseable {
+
+        void send(C2S message) throws IOException {
+            byte[] payload = message.toByteArray();
+            byte[] frame = new byte[payload.length + 1];
+            System.arraycopy(payload, 0, frame, 1, payload.length);
+            ws.sendBinary(frame);
+        }
+
+        /** The next game message with a payload (ack-only packets skipped); null when none came within the read timeout. */
+        S2C next() throws IOException {
+            while (true) {
+                RawWebSocket.Frame frame = ws.readUntil(RawWebSocket.BINARY);
+                if (frame == null) {
+                    return null;
+                }
+                if (frame.payload().length > 1) {
+                    try {
+                        return S2C.parseFrom(ByteBuffer.wrap(frame.payload(), 1, frame.payload().length - 1));
+                    }
+                    catch (InvalidProtocolBufferException ex) {
+                        throw new AssertionError(ex);
+                    }
+                }
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            ws.close();
+        }
+    }
+
+    private static Client connect(ConfigurableApplicationContext node, int protocol, SessionToken token) throws IOException {
+        RawWebSocket ws = RawWebSocket.connect(port(node), "/aphelion");
+        ws.sendBinary(new InitPacket(protocol, 1, token).encode());
+        RawWebSocket.Frame reply = ws.read();
+        assertThat(reply.opcode()).as("init reply, not close %s", reply.closeCode()).isEqualTo(RawWebSocket.BINARY);
+        return new Client(ws, InitPacket.decodeReply(ByteBuffer.wrap(reply.payload())));
+    }
+
+    private static C2S authenticate(String nickname) {
+        return C2S.newBuilder().addAuthenticate(Authenticate.newBuilder().setNickname(nickname)).build();
+    }
+
+    private static C2S chat(String text) {
+        return C2S.newBuilder().addSendLocalChat(SendLocalChat.newBuilder().setMessage(text)).build();
+    }
+
+    @Test
+    void aTokenFromOneNodeResumesItsSessionOnTheOtherThroughTheOwner() throws IOException {
+        try (Client first = connect(nodeA, WireFormat.PROTOCOL_GAME, null)) {
+            first.send(authenticate("Wanderer"));
+            assertThat(first.next().getAuthenticateResponse(0).getError()).isEqualTo(AuthenticateResponse.Error.OK);
+
+            try (Client second = connect(nodeB, WireFormat.PROTOCOL_GAME, first.token())) {
+                assertThat(second.token()).isEqualTo(first.token());
+                // The same session: it already has its nickname, whichever node the connection is on.
+                second.send(authenticate("Other"));
+                assertThat(nextAuthentication(first, second)).isEqualTo(AuthenticateResponse.Error.ALREADY_AUTHENTICATED);
+            }
+        }
+    }
+
+    /** The answer to an authenticate sent on one of a session's connections: it may come on either. */
+    private static AuthenticateResponse.Error nextAuthentication(Client... connections) throws IOException {
+        for (Client connection : connections) {
+            connection.ws().setReadTimeout(1500);
+        }
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (System.nanoTime() < deadline) {
+            for (Client connection : connections) {
+                S2C message = connection.next();
+                if (message != null && message.getAuthenticateResponseCount() > 0) {
+                    return message.getAuthenticateResponse(0).getError();
+                }
+            }
+        }
+        throw new AssertionError("No authenticate response on any connection");
+    }
+
+    @Test
+    void chatReachesEveryAuthenticatedSessionOnEveryNodeOnce() throws IOException {
+        try (Client onA = connect(nodeA, WireFormat.PROTOCOL_GAME, null);
+                Client onB = connect(nodeB, WireFormat.PROTOCOL_GAME, null)) {
+            onA.send(authenticate("Speaker"));
+            assertThat(onA.next().getAuthenticateResponse(0).getError()).isEqualTo(AuthenticateResponse.Error.OK);
+            onB.send(authenticate("Listener"));
+            assertThat(onB.next().getAuthenticateResponse(0).getError()).isEqualTo(AuthenticateResponse.Error.OK);
+
+            onA.send(chat("one"));
+            onA.send(chat("two"));
+
+            for (Client client : List.of(onA, onB)) {
+                assertThat(client.next().getLocalChatMessage(0).getMessage()).isEqualTo("one");
+                assertThat(client.next().getLocalChatMessage(0).getMessage()).isEqualTo("two");
+                client.ws().setReadTimeout(500);
+                assertThat(nothingMore(client)).as("no second copy").isTrue();
+                client.ws().setReadTimeout(15_000);
+            }
+        }
+    }
+
+    private static boolean nothingMore(Client client) throws IOException {
+        S2C extra = client.next();
+        return extra == null || extra.getLocalChatMessageCount() == 0;
+    }
+
+    @Test
+    void twoNodesRacingForOneNicknameGiveItToExactlyOne() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try {
+            for (int round = 0; round < 20; round++) {
+                String name = "Racer" + round;
+                try (Client onA = connect(nodeA, WireFormat.PROTOCOL_GAME, null);
+                        Client onB = connect(nodeB, WireFormat.PROTOCOL_GAME, null)) {
+                    Callable<AuthenticateResponse.Error> a = () -> {
+                        onA.send(authenticate(name));
+                        return onA.next().getAuthenticateResponse(0).getError();
+                    };
+                    Callable<AuthenticateResponse.Error> b = () -> {
+                        onB.send(authenticate(name.toLowerCase()));
+                        return onB.next().getAuthenticateResponse(0).getError();
+                    };
+                    Future<AuthenticateResponse.Error> first = pool.submit(a);
+                    Future<AuthenticateResponse.Error> second = pool.submit(b);
+                    assertThat(List.of(first.get(), second.get())).as("round %d", round)
+                            .containsExactlyInAnyOrder(AuthenticateResponse.Error.OK, AuthenticateResponse.Error.NICKNAME_IN_USE);
+                    onA.ws().send(RawWebSocket.CLOSE, new byte[] { 0x03, (byte) 0xE8 }); // 1000: the sessions end, their names are freed
+                    onB.ws().send(RawWebSocket.CLOSE, new byte[] { 0x03, (byte) 0xE8 });
+                }
+            }
+        }
+        finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void countsAndLookUpsAreClusterWide() throws IOException {
+        GameSessions sessionsOfA = nodeA.getBean(GameSessions.class);
+        GameSessions sessionsOfB = nodeB.getBean(GameSessions.class);
+        try (Client onB = connect(nodeB, WireFormat.PROTOCOL_GAME, null)) {
+            long idOnB = lastSessionId(nodeB);
+            assertThat(sessionsOfA.findLocal(idOnB)).isEmpty();
+            assertThat(sessionsOfA.find(idOnB)).hasValueSatisfying(session -> assertThat(session.isOpen()).isTrue());
+            // A's count is A's sessions and B's at B's last heartbeat: the same as B's count, once B has beaten.
+            await().atMost(Duration.ofSeconds(10)).until(() -> sessionsOfA.count() == sessionsOfB.count()
+                    && sessionsOfA.count() >= 1 + countLocal(nodeA));
+        }
+    }
+
+    private static int countLocal(ConfigurableApplicationContext node) {
+        int[] count = { 0 };
+        node.getBean(GameSessions.class).forEach(session -> count[0]++);
+        return count[0];
+    }
+
+    private static long lastSessionId(ConfigurableApplicationContext node) {
+        long[] max = { -1 };
+        node.getBean(GameSessions.class).forEach(session -> max[0] = Math.max(max[0], session.id()));
+        return max[0];
+    }
+
+    @Test
+    void aRelayUpgradeWithoutTheSecretIsRefused() throws IOException {
+        RelayCredentials stranger = new RelayCredentials("intruder", "not-the-secret-of-this-cluster", System::currentTimeMillis);
+        java.net.InetSocketAddress client = new java.net.InetSocketAddress("127.0.0.1", 5555);
+        String[] forged = { RelayCredentials.RELAY_HEADER + ": " + stranger.sign(client),
+                RelayCredentials.CLIENT_HEADER + ": " + RelayCredentials.clientHeader(client) };
+        assertThat(upgradeStatus(port(nodeA), forged)).startsWith("HTTP/1.1 403");
+        assertThat(upgradeStatus(port(nodeA), RelayCredentials.RELAY_HEADER + ": garbage")).startsWith("HTTP/1.1 403");
+
+        RelayCredentials member = new RelayCredentials("member", SECRET, System::currentTimeMillis);
+        assertThat(upgradeStatus(port(nodeA), RelayCredentials.RELAY_HEADER + ": " + member.sign(client),
+                RelayCredentials.CLIENT_HEADER + ": " + RelayCredentials.clientHeader(client))).startsWith("HTTP/1.1 101");
+    }
+
+    private static String upgradeStatus(int port, String... headers) {
+        try (RawWebSocket ws = RawWebSocket.connect(port, "/aphelion", headers)) {
+            return "HTTP/1.1 101";
+        }
+        catch (IOException ex) {
+            return ex.getMessage().replace("Upgrade refused: ", "");
+        }
+    }
+
+    @Test
+    void withoutRedisNewSessionsGet4105AndReadinessSaysSoUntilRedisIsBack() throws Exception {
+        redis.kill();
+        try {
+            await().atMost(Duration.ofSeconds(15)).until(() -> status(port(nodeA), "/actuator/health/readiness") == 503);
+            try (RawWebSocket ws = RawWebSocket.connect(port(nodeA), "/aphelion")) {
+                ws.sendBinary(InitPacket.newSession(WireFormat.PROTOCOL_GAME, 1).encode());
+                assertThat(ws.readUntilClose().closeCode()).isEqualTo(CloseCodes.CLUSTER_UNAVAILABLE);
+            }
+        }
+        finally {
+            redis.startAgain();
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> ready(port(nodeA)) && ready(port(nodeB)));
+        try (Client again = connect(nodeA, WireFormat.PROTOCOL_GAME, null)) {
+            assertThat(again.token()).isNotNull();
+        }
+    }
+}
