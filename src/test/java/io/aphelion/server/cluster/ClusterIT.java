@@ -40,6 +40,7 @@ import io.aphelion.wire.CloseCodes;
 import io.aphelion.wire.SessionToken;
 import io.aphelion.wire.WireFormat;
 
+import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -249,21 +250,27 @@ class ClusterIT {
         int port = cluster.nodePort(1);
         long now = System.currentTimeMillis();
         String nodeId = "relay-probe";
+        String signedRight = relayHeader(nodeId, now, cluster.secret());
 
-        assertThat(RawWebSocket.upgradeStatus(port, "/aphelion", relayHeader(nodeId, now, "not-the-secret")))
+        // Every case is checked and reported, also when an earlier one fails.
+        SoftAssertions softly = new SoftAssertions();
+        softly.assertThat(RawWebSocket.upgradeStatus(port, "/aphelion", relayHeader(nodeId, now, "not-the-secret")))
                 .as("relay upgrade with a MAC computed from a wrong secret").startsWith("HTTP/1.1 403");
-        assertThat(RawWebSocket.upgradeStatus(port, "/aphelion", "Aphelion-Relay: garbage"))
+        softly.assertThat(RawWebSocket.upgradeStatus(port, "/aphelion", "Aphelion-Relay: garbage"))
                 .as("relay upgrade with a malformed header").startsWith("HTTP/1.1 403");
-        assertThat(RawWebSocket.upgradeStatus(port, "/aphelion",
-                "Aphelion-Relay: " + nodeId + ";" + now + ";"))
+        softly.assertThat(RawWebSocket.upgradeStatus(port, "/aphelion", "Aphelion-Relay: " + nodeId + ";" + now + ";"))
                 .as("relay upgrade with an empty MAC").startsWith("HTTP/1.1 403");
-        assertThat(RawWebSocket.upgradeStatus(port, "/aphelion",
+        softly.assertThat(RawWebSocket.upgradeStatus(port, "/aphelion",
+                signedRight.replace(";" + now + ";", ";" + (now + 1) + ";")))
+                .as("relay upgrade whose time is not the one its MAC signs").startsWith("HTTP/1.1 403");
+        softly.assertThat(RawWebSocket.upgradeStatus(port, "/aphelion",
                 relayHeader(nodeId, now - Duration.ofMinutes(5).toMillis(), cluster.secret())))
                 .as("relay upgrade signed 5 minutes ago (beyond the 60 s window)").startsWith("HTTP/1.1 403");
-        assertThat(RawWebSocket.upgradeStatus(port, "/aphelion", relayHeader(nodeId, now, cluster.secret())))
+        softly.assertThat(RawWebSocket.upgradeStatus(port, "/aphelion", signedRight))
                 .as("relay upgrade signed with the cluster's secret").startsWith("HTTP/1.1 101");
-        assertThat(RawWebSocket.upgradeStatus(port, "/aphelion"))
+        softly.assertThat(RawWebSocket.upgradeStatus(port, "/aphelion"))
                 .as("an upgrade without the header (an ordinary client)").startsWith("HTTP/1.1 101");
+        softly.assertAll();
     }
 
     /**

@@ -235,7 +235,7 @@ public final class LocalCluster implements AutoCloseable {
     public String logTails(int lines) {
         StringBuilder text = new StringBuilder("--- local cluster logs in ").append(logDir).append(" ---\n");
         try (var files = Files.list(logDir)) {
-            for (Path log : files.sorted().toList()) {
+            for (Path log : files.filter(file -> file.toString().endsWith(".log")).sorted().toList()) {
                 text.append("--- ").append(log.getFileName()).append(" (last ").append(lines).append(" lines) ---\n")
                         .append(logTail(log, lines));
             }
