@@ -34,6 +34,12 @@ public final class RawWebSocket implements AutoCloseable {
     public static final int PING = 0x9;
     public static final int PONG = 0xA;
 
+    /**
+     * The {@code Sec-WebSocket-Key} of every upgrade this class sends (16 zero bytes, base64): fixed,
+     * so that a test can compute what depends on it (e.g. a cluster relay header's MAC).
+     */
+    public static final String KEY = Base64.getEncoder().encodeToString(new byte[16]);
+
     private final Socket socket;
     private final DataInputStream in;
     private final OutputStream out;
@@ -75,7 +81,7 @@ public final class RawWebSocket implements AutoCloseable {
             throws IOException {
         socket.setSoTimeout(15_000);
         RawWebSocket ws = new RawWebSocket(socket);
-        String key = Base64.getEncoder().encodeToString(new byte[16]);
+        String key = KEY;
         StringBuilder request = new StringBuilder()
                 .append("GET ").append(path).append(" HTTP/1.1\r\n")
                 .append("Host: 127.0.0.1:").append(port).append("\r\n")
@@ -105,10 +111,13 @@ public final class RawWebSocket implements AutoCloseable {
         return ws;
     }
 
-    /** The HTTP status line of an upgrade attempt to {@code path} (for paths that must not upgrade). */
-    public static String upgradeStatus(int port, String path) throws IOException {
+    /**
+     * The HTTP status line of an upgrade attempt to {@code path}, with extra header lines (for
+     * upgrades that must be refused).
+     */
+    public static String upgradeStatus(int port, String path, String... headers) throws IOException {
         try {
-            RawWebSocket ws = connect(port, path);
+            RawWebSocket ws = connect(port, path, headers);
             ws.close();
             return "HTTP/1.1 101";
         }
