@@ -115,6 +115,13 @@ public class ClusterConfiguration {
     RedisMessageListenerContainer aphelionClusterListener(RedisConnectionFactory redis, ClusterMessages messages) {
         RedisMessageListenerContainer container = new RedisMessageListenerContainer();
         container.setConnectionFactory(redis);
+        // One thread, so messages are handled in the order they were published (Spring's default
+        // runs each on a thread of its own, and two broadcasts of one sender could swap).
+        container.setTaskExecutor(Executors.newSingleThreadExecutor(runnable -> {
+            Thread t = new Thread(runnable, "aphelion-cluster-messages");
+            t.setDaemon(true);
+            return t;
+        }));
         for (String channel : messages.channels()) {
             container.addMessageListener(messages, new ChannelTopic(channel));
         }

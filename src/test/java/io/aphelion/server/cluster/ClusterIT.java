@@ -250,39 +250,50 @@ class ClusterIT {
         int port = cluster.nodePort(1);
         long now = System.currentTimeMillis();
         String nodeId = "relay-probe";
-        String signedRight = relayHeader(nodeId, now, cluster.secret());
+        String client = "127.0.0.1:5555";
 
         // Every case is checked and reported, also when an earlier one fails.
         SoftAssertions softly = new SoftAssertions();
-        softly.assertThat(RawWebSocket.upgradeStatus(port, "/aphelion", relayHeader(nodeId, now, "not-the-secret")))
+        softly.assertThat(RawWebSocket.upgradeStatus(port, "/aphelion", relayHeaders(nodeId, now, "n1", client, "not-the-secret")))
                 .as("relay upgrade with a MAC computed from a wrong secret").startsWith("HTTP/1.1 403");
-        softly.assertThat(RawWebSocket.upgradeStatus(port, "/aphelion", "Aphelion-Relay: garbage"))
+        softly.assertThat(RawWebSocket.upgradeStatus(port, "/aphelion", "Aphelion-Relay: garbage", "Aphelion-Relay-Client: " + client))
                 .as("relay upgrade with a malformed header").startsWith("HTTP/1.1 403");
-        softly.assertThat(RawWebSocket.upgradeStatus(port, "/aphelion", "Aphelion-Relay: " + nodeId + ";" + now + ";"))
+        softly.assertThat(RawWebSocket.upgradeStatus(port, "/aphelion", "Aphelion-Relay: " + nodeId + ";" + now + ";n2;",
+                "Aphelion-Relay-Client: " + client))
                 .as("relay upgrade with an empty MAC").startsWith("HTTP/1.1 403");
-        softly.assertThat(RawWebSocket.upgradeStatus(port, "/aphelion",
-                signedRight.replace(";" + now + ";", ";" + (now + 1) + ";")))
+        String[] signed = relayHeaders(nodeId, now, "n3", client, cluster.secret());
+        softly.assertThat(RawWebSocket.upgradeStatus(port, "/aphelion", signed[0].replace(";" + now + ";", ";" + (now + 1) + ";"),
+                signed[1]))
                 .as("relay upgrade whose time is not the one its MAC signs").startsWith("HTTP/1.1 403");
+        softly.assertThat(RawWebSocket.upgradeStatus(port, "/aphelion", signed[0], "Aphelion-Relay-Client: 127.0.0.9:5555"))
+                .as("relay upgrade whose client address is not the one its MAC signs").startsWith("HTTP/1.1 403");
         softly.assertThat(RawWebSocket.upgradeStatus(port, "/aphelion",
-                relayHeader(nodeId, now - Duration.ofMinutes(5).toMillis(), cluster.secret())))
+                relayHeaders(nodeId, now - Duration.ofMinutes(5).toMillis(), "n4", client, cluster.secret())))
                 .as("relay upgrade signed 5 minutes ago (beyond the 60 s window)").startsWith("HTTP/1.1 403");
-        softly.assertThat(RawWebSocket.upgradeStatus(port, "/aphelion", signedRight))
+        String[] fresh = relayHeaders(nodeId, now, "n5", client, cluster.secret());
+        softly.assertThat(RawWebSocket.upgradeStatus(port, "/aphelion", fresh))
                 .as("relay upgrade signed with the cluster's secret").startsWith("HTTP/1.1 101");
+        softly.assertThat(RawWebSocket.upgradeStatus(port, "/aphelion", fresh))
+                .as("the same signed headers replayed").startsWith("HTTP/1.1 403");
         softly.assertThat(RawWebSocket.upgradeStatus(port, "/aphelion"))
                 .as("an upgrade without the header (an ordinary client)").startsWith("HTTP/1.1 101");
         softly.assertAll();
     }
 
     /**
-     * {@code Aphelion-Relay: <nodeId>;<unixMillis>;<mac>}, the MAC being base64url without padding
-     * of HMAC-SHA256 under the secret (UTF-8) of {@code <nodeId>;<unixMillis>;<Sec-WebSocket-Key>}.
+     * The two header lines of a relay upgrade, computed here from the documented format (not with
+     * the server's own class): {@code Aphelion-Relay: <node>;<unix millis>;<nonce>;<mac>} with the
+     * MAC the base64url (no padding) HMAC-SHA256 under the secret of
+     * {@code <node>;<unix millis>;<nonce>;<client>}, and {@code Aphelion-Relay-Client: <client>}.
      */
-    static String relayHeader(String nodeId, long unixMillis, String secret) throws GeneralSecurityException {
+    static String[] relayHeaders(String nodeId, long unixMillis, String nonce, String client, String secret)
+            throws GeneralSecurityException {
         Mac mac = Mac.getInstance("HmacSHA256");
         mac.init(new SecretKeySpec(secret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
-        byte[] digest = mac.doFinal((nodeId + ";" + unixMillis + ";" + RawWebSocket.KEY).getBytes(StandardCharsets.UTF_8));
-        return "Aphelion-Relay: " + nodeId + ";" + unixMillis + ";"
-                + Base64.getUrlEncoder().withoutPadding().encodeToString(digest);
+        String signed = nodeId + ";" + unixMillis + ";" + nonce;
+        byte[] digest = mac.doFinal((signed + ";" + client).getBytes(StandardCharsets.UTF_8));
+        return new String[] { "Aphelion-Relay: " + signed + ";" + Base64.getUrlEncoder().withoutPadding().encodeToString(digest),
+                "Aphelion-Relay-Client: " + client };
     }
 
     // --- helpers -------------------------------------------------------------------------------------
