@@ -101,8 +101,9 @@ public class ClusterConfiguration {
 
     @Bean
     ClusterDirectory aphelionSessionDirectory(ClusterRedis redis, ClusterNodes nodes, RelayLinks relays,
-            ScheduledExecutorService aphelionClusterThread, ObjectProvider<MeterRegistry> meters) {
-        return new ClusterDirectory(redis, nodes, relays, aphelionClusterThread, meters.getIfAvailable(SimpleMeterRegistry::new));
+            ScheduledExecutorService aphelionClusterThread, AphelionProperties properties, ObjectProvider<MeterRegistry> meters) {
+        return new ClusterDirectory(redis, nodes, relays, aphelionClusterThread, properties.getCluster().getRelayConnectTimeout(),
+                meters.getIfAvailable(SimpleMeterRegistry::new));
     }
 
     @Bean

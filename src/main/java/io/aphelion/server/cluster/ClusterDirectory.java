@@ -1,15 +1,18 @@
 package io.aphelion.server.cluster;
 
 import java.security.MessageDigest;
+import java.time.Duration;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
 import io.aphelion.server.session.ClientConnection;
 import io.aphelion.server.session.PlayerSession;
-import io.aphelion.server.session.Relay;
 import io.aphelion.server.session.SessionDirectory;
+import io.aphelion.server.session.SessionRegistry;
+import io.aphelion.server.session.SessionSnapshot;
 import io.aphelion.wire.CloseCodes;
 import io.aphelion.wire.InitPacket;
 import io.aphelion.wire.ProtocolViolationException;
@@ -26,8 +29,11 @@ import org.springframework.data.redis.core.script.RedisScript;
 /**
  * The cluster's session directory, in Redis: which node owns each session, under an epoch that
  * every owner's write is checked against (fencing: a node that is no longer the owner changes
- * nothing). A session is owned by the node that created it; a connection that lands on another
- * node is relayed to the owner ({@link RelayLinks}), which runs it as one of its own.
+ * nothing). A session is owned by the node that created it. A connection that lands on another
+ * node is relayed to the owner ({@link RelayLinks}), which runs it as one of its own; but when
+ * the session has no connection at its owner (its client dropped and came back elsewhere), it
+ * moves to the node the client came back to instead ({@link #handOver}: the owner departs it, the
+ * directory names the new owner under the next epoch, the snapshot travels over pub/sub).
  *
  * <p>Keys: {@code <prefix>session:<h>}, a hash (owner, epoch, id, protocol, version, state,
  * {@code attr:<name>} attributes), where {@code h} is a SHA-256 digest of the token (Redis never
@@ -101,6 +107,15 @@ final class ClusterDirectory implements SessionDirectory {
             return 1
             """, Long.class);
 
+    /** Hands a session to ARGV[3] if ARGV[1] owns it at epoch ARGV[2]; returns the new epoch, or 0. KEYS: its hash. */
+    private static final RedisScript<Long> MOVE = RedisScript.of("""
+            local f = redis.call('HMGET', KEYS[1], 'owner', 'epoch')
+            if f[1] ~= ARGV[1] or f[2] ~= ARGV[2] then return 0 end
+            local epoch = tonumber(f[2]) + 1
+            redis.call('HSET', KEYS[1], 'owner', ARGV[3], 'epoch', epoch, 'state', 'detached')
+            return epoch
+            """, Long.class);
+
     /** Removes a session's keys if it is still owned by ARGV[1] (at epoch ARGV[2], unless ''). KEYS: its hash, its id key. */
     private static final RedisScript<Long> RELEASE = RedisScript.of("""
             local f = redis.call('HMGET', KEYS[1], 'owner', 'epoch')
@@ -116,16 +131,25 @@ final class ClusterDirectory implements SessionDirectory {
     private final Executor writer;
     private final Counter ownershipChanges;
     private final MessageDigest sha256;
+    private final Duration moveTimeout;
+    /** The tokens of the sessions this node owns, by their key part (for a move, asked for by key). */
+    private final ConcurrentHashMap<String, SessionToken> owned = new ConcurrentHashMap<>();
+    /** Epochs of the sessions this node took over (the ones it created are at {@link #FIRST_EPOCH}). */
+    private final ConcurrentHashMap<Long, String> epochs = new ConcurrentHashMap<>();
+    private volatile SessionRegistry registry;
+    private volatile ClusterMessages messages;
     private long nextId;
     private long idsLeft;
 
-    ClusterDirectory(ClusterRedis redis, ClusterNodes nodes, RelayLinks relays, Executor writer, MeterRegistry meters) {
+    ClusterDirectory(ClusterRedis redis, ClusterNodes nodes, RelayLinks relays, Executor writer, Duration moveTimeout,
+            MeterRegistry meters) {
+        this.moveTimeout = moveTimeout;
         this.redis = redis;
         this.nodes = nodes;
         this.relays = relays;
         this.writer = writer;
         this.ownershipChanges = Counter.builder("aphelion.cluster.ownership.changes")
-                .description("Sessions whose owner changed: a gone node's session released by the node that found it")
+                .description("Sessions whose owner changed: moved to the node their client came back to, or a gone node's released")
                 .register(meters);
         try {
             this.sha256 = MessageDigest.getInstance("SHA-256");
@@ -148,10 +172,14 @@ final class ClusterDirectory implements SessionDirectory {
     }
 
     @Override
-    public Relay relay(InitPacket init, ClientConnection connection) {
+    public Located locate(InitPacket init, ClientConnection connection) {
         String h = digest(init.token());
-        List<Object> entry = unavailableAs4105(() -> redis.call("lookup", () -> redis.strings().<String, String>opsForHash()
-                .multiGet(redis.key("session:" + h), List.of("owner", "protocol")).stream().map(Object.class::cast).toList()));
+        List<Object> entry = entry(h);
+        for (int tries = 0; nodes.id().equals(entry.get(0)) && owned.containsKey(h) && tries < 40; tries++) {
+            // This node is handing the session over right now: its new owner is about to be written.
+            sleep(25);
+            entry = entry(h);
+        }
         String owner = (String) entry.get(0);
         if (owner == null || owner.equals(nodes.id()) || !String.valueOf(init.protocol()).equals(entry.get(1))) {
             return null; // unknown, ended, or of another protocol: a new session, as on one node
@@ -162,7 +190,88 @@ final class ClusterDirectory implements SessionDirectory {
             writer.execute(() -> release(h, owner, ""));
             return null;
         }
-        return relays.open(peer, init, connection);
+        if ("detached".equals(entry.get(2)) && messages != null) {
+            // Nobody is connected to it there: it comes here, and the client is served without a relay.
+            SessionSnapshot moved = messages.requestMove(owner, h, moveTimeout);
+            if (moved != null) {
+                return new Moved(moved);
+            }
+        }
+        return new Relayed(relays.open(peer, init, connection));
+    }
+
+    private List<Object> entry(String h) {
+        return unavailableAs4105(() -> redis.call("lookup", () -> redis.strings().<String, String>opsForHash()
+                .multiGet(redis.key("session:" + h), List.of("owner", "protocol", "state")).stream().map(Object.class::cast).toList()));
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * The owner's side of a move: hands the session over to {@code requester} if it has no
+     * connection here (it departs, the directory names the new owner under the next epoch).
+     *
+     * @return the snapshot and the new epoch, or null when it stays (a connection, ended, not ours)
+     */
+    Handover handOver(String h, String requester) {
+        SessionToken token = owned.get(h);
+        if (token == null || registry == null) {
+            return null;
+        }
+        SessionSnapshot snapshot = registry.depart(token);
+        if (snapshot == null) {
+            return null;
+        }
+        try {
+            Long epoch = redis.script("move", MOVE, List.of(redis.key("session:" + h)), nodes.id(), epochOf(snapshot.id()), requester);
+            if (epoch == null || epoch == 0) {
+                log.warn("Session {} left this node, but the directory names another owner: it was not handed over", snapshot.id());
+                return null;
+            }
+            ownershipChanges.increment();
+            log.debug("Session {} moved to node {}", snapshot.id(), requester);
+            return new Handover(snapshot, String.valueOf(epoch));
+        }
+        catch (ClusterUnavailableException ex) {
+            log.warn("Session {} left this node, but its move could not be recorded: {}", snapshot.id(), ex.getMessage());
+            return null;
+        }
+        finally {
+            owned.remove(h);
+            epochs.remove(snapshot.id());
+        }
+    }
+
+    /** A session handed over: what the new owner needs, and the epoch it owns it under. */
+    record Handover(SessionSnapshot snapshot, String epoch) {
+    }
+
+    /** The new owner's side: a session handed over to this node, under this epoch (before it is in the registry). */
+    void tookOver(SessionSnapshot snapshot, String epoch) {
+        owned.put(digest(snapshot.token()), snapshot.token());
+        epochs.put(snapshot.id(), epoch);
+    }
+
+    @Override
+    public void arrived(PlayerSession session) {
+        ownershipChanges.increment();
+    }
+
+    /** The epoch under which this node owns a session. */
+    private String epochOf(long id) {
+        return epochs.getOrDefault(id, FIRST_EPOCH);
+    }
+
+    void bind(SessionRegistry registry, ClusterMessages messages) {
+        this.registry = registry;
+        this.messages = messages;
     }
 
     @Override
@@ -175,6 +284,7 @@ final class ClusterDirectory implements SessionDirectory {
         if (claimed == null || claimed != 1) {
             throw new ProtocolViolationException(CloseCodes.CLUSTER_UNAVAILABLE, "Session token already in the directory");
         }
+        owned.put(h, session.token());
     }
 
     @Override
@@ -191,10 +301,13 @@ final class ClusterDirectory implements SessionDirectory {
     public void ended(PlayerSession session) {
         String h = digest(session.token());
         long id = session.id();
+        String epoch = epochOf(id);
+        owned.remove(h);
+        epochs.remove(id);
         writer.execute(() -> {
             try {
                 redis.script("release", RELEASE, List.of(redis.key("session:" + h), redis.key("session-id:" + id)),
-                        nodes.id(), FIRST_EPOCH);
+                        nodes.id(), epoch);
             }
             catch (ClusterUnavailableException ex) {
                 log.warn("Session {} ended, but its directory entry could not be removed: {}", id, ex.getMessage());
@@ -214,9 +327,10 @@ final class ClusterDirectory implements SessionDirectory {
 
     private void setBehind(PlayerSession session, String field, String value) {
         String h = digest(session.token());
+        String epoch = epochOf(session.id());
         writer.execute(() -> {
             try {
-                Long done = redis.script("fenced-set", FENCED_SET, List.of(redis.key("session:" + h)), nodes.id(), FIRST_EPOCH,
+                Long done = redis.script("fenced-set", FENCED_SET, List.of(redis.key("session:" + h)), nodes.id(), epoch,
                         field, value == null ? "0" : "1", value == null ? "" : value);
                 if (done == null || done != 1) {
                     log.debug("Session {}: {} not written, this node no longer owns it", session.id(), field);
@@ -239,12 +353,13 @@ final class ClusterDirectory implements SessionDirectory {
                 continue;
             }
             String h = digest(session.token());
+            String epoch = epochOf(session.id());
             redis.script("reclaim", RECLAIM, List.of(redis.key("session:" + h), redis.key("session-id:" + session.id())),
-                    nodes.id(), FIRST_EPOCH, String.valueOf(session.id()), String.valueOf(session.protocol()),
+                    nodes.id(), epoch, String.valueOf(session.id()), String.valueOf(session.protocol()),
                     String.valueOf(session.version()), h,
                     session.state() == PlayerSession.State.DETACHED ? "detached" : "live");
             for (var attribute : session.attributes().entrySet()) {
-                redis.script("fenced-set", FENCED_SET, List.of(redis.key("session:" + h)), nodes.id(), FIRST_EPOCH,
+                redis.script("fenced-set", FENCED_SET, List.of(redis.key("session:" + h)), nodes.id(), epoch,
                         "attr:" + attribute.getKey(), "1", attribute.getValue());
             }
             count++;

@@ -7,8 +7,15 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
 import io.aphelion.server.protocol.game.GameSession;
@@ -18,6 +25,7 @@ import io.aphelion.server.session.Delivery;
 import io.aphelion.server.session.PlayerSession;
 import io.aphelion.server.session.SessionEndReason;
 import io.aphelion.server.session.SessionRegistry;
+import io.aphelion.server.session.SessionSnapshot;
 import io.aphelion.wire.WireFormat;
 
 import org.slf4j.Logger;
@@ -29,8 +37,9 @@ import org.springframework.data.redis.connection.MessageListener;
 /**
  * What nodes tell each other through Redis pub/sub: broadcasts on {@code <prefix>broadcast}
  * (every node delivers each to the game sessions it owns, so each session gets it once), and
- * commands for one session on its owner's {@code <prefix>node:<id>} channel (send, close, close
- * if detached, set an attribute: what a {@link RemoteGameSession} asks of the owner). It is
+ * commands for one session on its owner's {@code <prefix>node:<id>:inbox} channel (send, close, close
+ * if detached, set an attribute: what a {@link RemoteGameSession} asks of the owner), and the
+ * moves of detached sessions (a request, answered with the session or "it stays"). It is
  * {@link GameSessions}' way to the other nodes ({@link OtherNodes}).
  *
  * <p>Delivery between nodes is Redis pub/sub's: at most once. A node that is cut off from Redis
@@ -46,6 +55,10 @@ final class ClusterMessages implements OtherNodes, MessageListener {
     private static final byte CLOSE = 2;
     private static final byte CLOSE_IF_DETACHED = 3;
     private static final byte SET_ATTRIBUTE = 4;
+    /** Node to node (not for one session id): hand over a detached session; answered with MOVED or STAYS. */
+    private static final byte MOVE = 5;
+    private static final byte MOVED = 6;
+    private static final byte STAYS = 7;
 
     private final ClusterRedis redis;
     private final ClusterNodes nodes;
@@ -54,6 +67,9 @@ final class ClusterMessages implements OtherNodes, MessageListener {
     /** The game's sessions, for broadcasts from other nodes (resolved late: they are made from this). */
     private final Supplier<GameSessions> gameSessions;
     private final Executor writer;
+    /** Moves this node asked for and waits on, by request id. */
+    private final ConcurrentHashMap<Long, CompletableFuture<SessionSnapshot>> moves = new ConcurrentHashMap<>();
+    private final AtomicLong requests = new AtomicLong();
 
     ClusterMessages(ClusterRedis redis, ClusterNodes nodes, ClusterDirectory directory, SessionRegistry registry,
             Supplier<GameSessions> gameSessions, Executor writer) {
@@ -63,6 +79,88 @@ final class ClusterMessages implements OtherNodes, MessageListener {
         this.registry = registry;
         this.gameSessions = gameSessions;
         this.writer = writer;
+        directory.bind(registry, this);
+    }
+
+    // ---- moving a detached session here
+
+    /**
+     * Asks {@code owner} for the session keyed {@code h} and waits for it, at most {@code timeout}.
+     * The owner hands it over only if it has no connection there.
+     *
+     * @return the session, or null when it stays where it is (or the owner did not answer in time:
+     *         if the session comes later, it is taken in without a connection, nothing is lost)
+     */
+    SessionSnapshot requestMove(String owner, String h, Duration timeout) {
+        long request = requests.incrementAndGet();
+        CompletableFuture<SessionSnapshot> reply = new CompletableFuture<>();
+        moves.put(request, reply);
+        try {
+            publishNow("move", nodeChannel(owner), encode(out -> {
+                out.writeByte(MOVE);
+                out.writeLong(request);
+                out.writeUTF(nodes.id());
+                out.writeUTF(h);
+            }));
+            return reply.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        catch (TimeoutException ex) {
+            if (reply.completeExceptionally(ex)) {
+                log.warn("Node {} did not answer a move within {} ms: the connection is relayed", owner, timeout.toMillis());
+                return null;
+            }
+            return reply.join(); // it came just now
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            return null;
+        }
+        catch (ExecutionException | ClusterUnavailableException ex) {
+            return null;
+        }
+        finally {
+            moves.remove(request);
+        }
+    }
+
+    private void onMove(DataInputStream in) throws IOException {
+        long request = in.readLong();
+        String requester = in.readUTF();
+        String h = in.readUTF();
+        ClusterDirectory.Handover handover = directory.handOver(h, requester);
+        byte[] answer = encode(out -> {
+            out.writeByte(handover == null ? STAYS : MOVED);
+            out.writeLong(request);
+            if (handover != null) {
+                out.writeUTF(handover.epoch());
+                SnapshotCodec.write(handover.snapshot(), out);
+            }
+        });
+        publishNow("moved", nodeChannel(requester), answer);
+    }
+
+    private void onMoved(DataInputStream in, boolean moved) throws IOException {
+        long request = in.readLong();
+        CompletableFuture<SessionSnapshot> reply = moves.get(request);
+        if (!moved) {
+            if (reply != null) {
+                reply.complete(null);
+            }
+            return;
+        }
+        String epoch = in.readUTF();
+        SessionSnapshot snapshot = SnapshotCodec.read(in);
+        directory.tookOver(snapshot, epoch);
+        if (reply == null || !reply.complete(snapshot)) {
+            // Its connection stopped waiting: the session waits here for its client instead.
+            if (registry.arrive(snapshot) == null) {
+                log.warn("Session {} moved here late, but this node already holds its token", snapshot.id());
+            }
+        }
+    }
+
+    private void publishNow(String operation, String channel, byte[] message) {
+        redis.call("publish-" + operation, () -> redis.bytes().convertAndSend(channel, message));
     }
 
     /** The broadcast channel. */
@@ -176,6 +274,17 @@ final class ClusterMessages implements OtherNodes, MessageListener {
 
     private void onCommand(DataInputStream in) throws IOException {
         byte kind = in.readByte();
+        switch (kind) {
+            case MOVE -> {
+                onMove(in);
+                return;
+            }
+            case MOVED, STAYS -> {
+                onMoved(in, kind == MOVED);
+                return;
+            }
+            default -> { }
+        }
         long id = in.readLong();
         PlayerSession session = registry.find(id).orElse(null);
         if (session == null) {

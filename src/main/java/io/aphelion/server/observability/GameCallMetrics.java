@@ -19,7 +19,9 @@ public interface GameCallMetrics {
         CONNECTION_ADDED("connectionAdded"),
         CONNECTION_LOST("connectionLost"),
         SESSION_RESUMED("sessionResumed"),
-        SESSION_ENDED("sessionEnded");
+        SESSION_ENDED("sessionEnded"),
+        SESSION_ARRIVED("sessionArrived"),
+        SESSION_DEPARTED("sessionDeparted");
 
         private final String tag;
 

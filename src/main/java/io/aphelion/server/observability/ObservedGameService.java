@@ -81,6 +81,16 @@ public final class ObservedGameService<C extends MessageLite, S extends MessageL
         call(Method.SESSION_ENDED, session, () -> delegate.sessionEnded(session, reason));
     }
 
+    @Override
+    public void sessionArrived(GameSession<S> session) {
+        call(Method.SESSION_ARRIVED, session, () -> delegate.sessionArrived(session));
+    }
+
+    @Override
+    public void sessionDeparted(GameSession<S> session) {
+        call(Method.SESSION_DEPARTED, session, () -> delegate.sessionDeparted(session));
+    }
+
     private void call(Method method, GameSession session, Runnable call) {
         String outer = MDC.get(MDC_SESSION_KEY);
         MDC.put(MDC_SESSION_KEY, Long.toString(session.id()));

@@ -107,6 +107,8 @@ public final class PlayerSession {
     private Cancellable expiryTimer = Cancellable.NONE;
     /** Bumped each time the session detaches, so a stale expiry timer does nothing. */
     private int detachGeneration;
+    /** When the session's expiry runs out while detached ({@link Scheduler#nanoTime()}). */
+    private long expiresAtNanos;
     private volatile InetSocketAddress remoteAddress;
     private volatile SessionEndReason endReason;
     private Acking acking = Acking.UNDECIDED;
@@ -363,8 +365,7 @@ public final class PlayerSession {
                 }
                 state = State.DETACHED;
                 book.detached(this); // after the state: the book tells a detach from an end by it
-                int generation = ++detachGeneration;
-                expiryTimer = scheduler.schedule(() -> expire(generation), settings.expiry());
+                scheduleExpiryLocked(settings.expiry());
             }
             else if (!undelivered.isEmpty()) {
                 target = routeLocked();
@@ -377,6 +378,80 @@ public final class PlayerSession {
         if (target != null) {
             target.wake();
         }
+    }
+
+    private void scheduleExpiryLocked(Duration left) {
+        int generation = ++detachGeneration;
+        expiresAtNanos = scheduler.nanoTime() + left.toNanos();
+        expiryTimer = scheduler.schedule(() -> expire(generation), left);
+    }
+
+    /**
+     * Cluster mode: this session leaves for another node, if it has no connection now (decided
+     * under the lock, so a resume cannot slip in between). It ends here without ending: its token
+     * stops working on this node, its buffers are released, and its listener hears
+     * {@code sessionDeparted} (not {@code sessionEnded}): the session goes on elsewhere.
+     *
+     * @return what the other node needs to go on, or null when the session has a connection or ended
+     */
+    SessionSnapshot depart() {
+        lock.lock();
+        try {
+            if (state != State.DETACHED) {
+                return null;
+            }
+            List<SessionSnapshot.Pending> waiting = new ArrayList<>();
+            if (pending != null) {
+                for (Outbound message : pending) {
+                    waiting.add(new SessionSnapshot.Pending(message.payload, message.reliable));
+                }
+            }
+            long left = Math.max(0, (expiresAtNanos - scheduler.nanoTime()) / 1_000_000);
+            SessionSnapshot snapshot = new SessionSnapshot(id, token, protocol, version, acking.name(), attributes(), waiting, left);
+            state = State.ENDED;
+            expiryTimer.cancel();
+            graceTimer.cancel();
+            pending = null;
+            bufferedBytes = 0;
+            bufferedMessages = 0;
+            book.departed(this);
+            tell("sessionDeparted", () -> listener.sessionDeparted(this));
+            return snapshot;
+        }
+        finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Cluster mode: a session that moved here from another node, as it was there, without a
+     * connection (the one that brought it attaches next). Its listener hears
+     * {@code sessionArrived} (not {@code sessionStarted}).
+     */
+    static PlayerSession arrived(SessionSnapshot snapshot, SessionListener<?> listener, Scheduler scheduler,
+            TransportSettings settings, TransportMetrics metrics, SessionRegistry.Book book) {
+        PlayerSession session = new PlayerSession(snapshot.id(), snapshot.token(), snapshot.protocol(), snapshot.version(),
+                listener, scheduler, settings, metrics, book);
+        session.lock.lock();
+        try {
+            session.state = State.DETACHED;
+            session.acking = Acking.valueOf(snapshot.acking());
+            if (!snapshot.attributes().isEmpty()) {
+                session.attributes = new ConcurrentHashMap<>(snapshot.attributes());
+            }
+            for (SessionSnapshot.Pending message : snapshot.pending()) {
+                Outbound outbound = new Outbound(message.payload(), message.reliable());
+                if (session.reserveLocked(outbound)) {
+                    session.pendingLocked().addLast(outbound);
+                }
+            }
+            session.scheduleExpiryLocked(Duration.ofMillis(snapshot.expiresInMillis()));
+            session.tell("sessionArrived", () -> listener.sessionArrived(session));
+        }
+        finally {
+            session.lock.unlock();
+        }
+        return session;
     }
 
     private void expire(int generation) {

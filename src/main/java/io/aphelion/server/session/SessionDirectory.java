@@ -34,14 +34,31 @@ public interface SessionDirectory {
 
     /**
      * A connection's init packet names a token this process does not hold. When another node owns
-     * that session, opens a relay to it (sending it {@code init} first) and returns it; returns
-     * null when no live node owns it, and the client gets a new session here.
+     * that session: if it has no connection there, it moves here ({@link Moved}); else a relay to
+     * the owner is opened, {@code init} sent first ({@link Relayed}). Null when no live node owns
+     * it: the client gets a new session here.
      *
      * @throws io.aphelion.wire.ProtocolViolationException with
      *         {@link io.aphelion.wire.CloseCodes#CLUSTER_UNAVAILABLE} when the directory cannot be asked
      */
-    default Relay relay(InitPacket init, ClientConnection connection) {
+    default Located locate(InitPacket init, ClientConnection connection) {
         return null;
+    }
+
+    /** Where {@link #locate} found a session. */
+    sealed interface Located permits Moved, Relayed {
+    }
+
+    /** The session moved here from its owner, which had no connection of it left. */
+    record Moved(SessionSnapshot snapshot) implements Located {
+    }
+
+    /** The session lives on at its owner, which this relay leads to. */
+    record Relayed(Relay relay) implements Located {
+    }
+
+    /** A session moved here ({@link Moved}, or one whose move finished late) is now in the registry. */
+    default void arrived(PlayerSession session) {
     }
 
     /**

@@ -39,4 +39,19 @@ public interface SessionListener<M> {
 
     default void sessionEnded(PlayerSession session, SessionEndReason reason) {
     }
+
+    /**
+     * Cluster mode: a session without connections moved here from another node (a connection is
+     * about to resume it). Comes instead of {@link #sessionStarted}; its attributes came with it.
+     */
+    default void sessionArrived(PlayerSession session) {
+    }
+
+    /**
+     * Cluster mode: a session without connections left this node for another one, where it goes
+     * on. The last call for it here, instead of {@link #sessionEnded}: free what this node holds
+     * for it, but not what the session still owns (a nickname).
+     */
+    default void sessionDeparted(PlayerSession session) {
+    }
 }

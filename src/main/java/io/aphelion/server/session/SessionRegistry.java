@@ -41,6 +41,8 @@ public final class SessionRegistry {
     /** Live sessions with at least one connection, by protocol id. */
     private final AtomicInteger[] connected = counters();
     private final Book book = new Book();
+    /** Each protocol's listener, as connections name them: for sessions that move here from another node. */
+    private final ConcurrentHashMap<Integer, SessionListener<?>> listeners = new ConcurrentHashMap<>();
 
     public SessionRegistry(Scheduler scheduler, TransportSettings settings, TransportMetrics metrics) {
         this(scheduler, settings, metrics, SessionDirectory.LOCAL);
@@ -94,10 +96,17 @@ public final class SessionRegistry {
             }
             else if (existing == null && !connection.relayedIn()) {
                 // Not ours: maybe another node's. A connection relayed here is never relayed on.
-                Relay relay = directory.relay(init, connection);
-                if (relay != null) {
-                    connection.relayTo(relay);
+                listeners.putIfAbsent(protocol, listener);
+                SessionDirectory.Located found = directory.locate(init, connection);
+                if (found instanceof SessionDirectory.Relayed relayed) {
+                    connection.relayTo(relayed.relay());
                     return null;
+                }
+                if (found instanceof SessionDirectory.Moved moved && moved.snapshot().protocol() == protocol) {
+                    PlayerSession arrived = arrive(moved.snapshot(), listener);
+                    if (arrived != null && arrived.attach(connection, false) == PlayerSession.Attach.RESUMED) {
+                        return arrived;
+                    }
                 }
             }
         }
@@ -119,6 +128,43 @@ public final class SessionRegistry {
         book.connected(created);
         created.attach(connection, true);
         return created;
+    }
+
+    /**
+     * Cluster mode: takes in a session that moved here from another node, without a connection
+     * (it waits for one until its expiry, as there). A move that finished after its client gave up
+     * waiting comes here too, so the session is not lost.
+     *
+     * @return the session, or null when this node already holds one with its token or id
+     */
+    public PlayerSession arrive(SessionSnapshot snapshot) {
+        SessionListener<?> listener = listeners.get(snapshot.protocol());
+        if (listener == null) {
+            throw new IllegalStateException("No protocol " + snapshot.protocol() + " served here for session " + snapshot.id());
+        }
+        return arrive(snapshot, listener);
+    }
+
+    private PlayerSession arrive(SessionSnapshot snapshot, SessionListener<?> listener) {
+        PlayerSession arrived = PlayerSession.arrived(snapshot, listener, scheduler, settings, metrics, book);
+        if (byToken.putIfAbsent(arrived.token(), arrived) != null || byId.putIfAbsent(arrived.id(), arrived) != null) {
+            byToken.remove(arrived.token(), arrived);
+            return null;
+        }
+        counter(live, arrived.protocol()).incrementAndGet();
+        directory.arrived(arrived);
+        return arrived;
+    }
+
+    /**
+     * Cluster mode: the session with this token leaves for another node, if it has no connection
+     * now ({@link PlayerSession#depart()}).
+     *
+     * @return its snapshot, or null when it is not here, has a connection, or ended
+     */
+    public SessionSnapshot depart(SessionToken token) {
+        PlayerSession session = byToken.get(token);
+        return session == null ? null : session.depart();
     }
 
     private static AtomicInteger[] counters() {
@@ -150,6 +196,14 @@ public final class SessionRegistry {
 
         void attributeChanged(PlayerSession session, String name, String value) {
             directory.attributeChanged(session, name, value);
+        }
+
+        /** The session left for another node: gone from here, but not ended. */
+        void departed(PlayerSession session) {
+            if (byToken.remove(session.token(), session)) {
+                byId.remove(session.id());
+                counter(live, session.protocol()).decrementAndGet();
+            }
         }
 
         void ended(PlayerSession session) {

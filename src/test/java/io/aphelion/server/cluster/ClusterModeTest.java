@@ -192,6 +192,89 @@ class ClusterModeTest {
     }
 
     @Test
+    void aSessionWithoutConnectionsMovesToTheNodeItsClientComesBackToWithWhatWaitedForIt() throws IOException {
+        try (Client speaker = connect(nodeB, WireFormat.PROTOCOL_GAME, null)) {
+            speaker.send(authenticate("Mover-Speaker"));
+            assertThat(speaker.next().getAuthenticateResponse(0).getError()).isEqualTo(AuthenticateResponse.Error.OK);
+            SessionToken token;
+            long id;
+            try (Client first = connect(nodeA, WireFormat.PROTOCOL_GAME, null)) {
+                first.send(authenticate("Mover"));
+                assertThat(first.next().getAuthenticateResponse(0).getError()).isEqualTo(AuthenticateResponse.Error.OK);
+                token = first.token();
+                id = lastSessionId(nodeA);
+            } // dropped without a close frame: the session waits on A
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> nodeA.getBean(GameSessions.class).findLocal(id).map(s -> s.connectionCount() == 0).orElse(false));
+            await().atMost(Duration.ofSeconds(10)).until(() -> "detached".equals(
+                    nodeB.getBean(GameSessions.class).find(id).map(s -> s.connectionCount() == 0 ? "detached" : "live").orElse("")));
+            // Chat while it has no connection: it waits in the session, and must come along.
+            speaker.send(chat("while-you-were-away"));
+            assertThat(speaker.next().getLocalChatMessage(0).getMessage()).isEqualTo("while-you-were-away");
+
+            double relaysBefore = relaysOpened(nodeB);
+            try (Client back = connect(nodeB, WireFormat.PROTOCOL_GAME, token)) {
+                assertThat(back.token()).isEqualTo(token);
+                // The first chat on it is the one that waited (the unacked answer to its authenticate comes again first:
+                // this client never acks, so every reliable message stays owed, as on one node).
+                assertThat(nextChat(back)).isEqualTo("while-you-were-away");
+                assertThat(nodeB.getBean(GameSessions.class).findLocal(id)).as("the session lives on B now").isPresent();
+                assertThat(nodeA.getBean(GameSessions.class).findLocal(id)).as("and no longer on A").isEmpty();
+                assertThat(relaysOpened(nodeB)).as("no relay: the session came to the connection").isEqualTo(relaysBefore);
+                // The lobby restored its player: it still has its nickname, and chat reaches it.
+                back.send(authenticate("Someone-Else"));
+                assertThat(back.next().getAuthenticateResponse(0).getError())
+                        .isEqualTo(AuthenticateResponse.Error.ALREADY_AUTHENTICATED);
+                speaker.send(chat("welcome-back"));
+                assertThat(nextChat(back)).isEqualTo("welcome-back");
+                // Its nickname is still held: a new player cannot take it.
+                try (Client rival = connect(nodeA, WireFormat.PROTOCOL_GAME, null)) {
+                    rival.send(authenticate("mover"));
+                    assertThat(rival.next().getAuthenticateResponse(0).getError())
+                            .isEqualTo(AuthenticateResponse.Error.NICKNAME_IN_USE);
+                }
+            }
+        }
+    }
+
+    /** The text of the next chat message, skipping other messages. */
+    private static String nextChat(Client client) throws IOException {
+        for (S2C message = client.next(); message != null; message = client.next()) {
+            if (message.getLocalChatMessageCount() > 0) {
+                return message.getLocalChatMessage(0).getMessage();
+            }
+        }
+        throw new AssertionError("No chat message came");
+    }
+
+    private static double relaysOpened(ConfigurableApplicationContext node) {
+        return node.getBean(io.micrometer.core.instrument.MeterRegistry.class).counter("aphelion.cluster.relays.opened").count();
+    }
+
+    @Test
+    void theClusterMetricsInClusterMdAreScraped() throws IOException {
+        try (Client onA = connect(nodeA, WireFormat.PROTOCOL_PING, null);
+                Client relayed = connect(nodeB, WireFormat.PROTOCOL_PING, onA.token())) {
+            assertThat(relayed.token()).isEqualTo(onA.token());
+            String scrape = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port(nodeB) + "/actuator/prometheus"))
+                    .build(), HttpResponse.BodyHandlers.ofString()).body();
+            java.util.regex.Matcher documented = java.util.regex.Pattern.compile("^\\| `(aphelion_cluster_[a-z_]+)` \\|",
+                    java.util.regex.Pattern.MULTILINE).matcher(java.nio.file.Files.readString(java.nio.file.Path.of("docs/CLUSTER.md")));
+            int count = 0;
+            while (documented.find()) {
+                String name = documented.group(1);
+                assertThat(scrape).as(name + " in docs/CLUSTER.md").containsPattern("(?m)^" + name + "(_count)?[{ ]");
+                count++;
+            }
+            assertThat(count).isEqualTo(5);
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(ex);
+        }
+    }
+
+    @Test
     void chatReachesEveryAuthenticatedSessionOnEveryNodeOnce() throws IOException {
         try (Client onA = connect(nodeA, WireFormat.PROTOCOL_GAME, null);
                 Client onB = connect(nodeB, WireFormat.PROTOCOL_GAME, null)) {

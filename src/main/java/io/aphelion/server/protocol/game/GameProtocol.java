@@ -83,6 +83,19 @@ public final class GameProtocol<C extends MessageLite, S extends MessageLite> im
     }
 
     @Override
+    public void sessionArrived(PlayerSession session) {
+        SessionHandle<S> handle = new SessionHandle<>(session, new SerialExecutor(pool, maxPendingInbound, retries));
+        session.attachment(handle);
+        event(handle, "sessionArrived", () -> service.sessionArrived(handle));
+    }
+
+    @Override
+    public void sessionDeparted(PlayerSession session) {
+        SessionHandle<S> handle = handle(session);
+        event(handle, "sessionDeparted", () -> service.sessionDeparted(handle));
+    }
+
+    @Override
     public void connectionAdded(PlayerSession session, ClientConnection connection) {
         SessionHandle<S> handle = handle(session);
         event(handle, "connectionAdded", () -> service.connectionAdded(handle));

@@ -18,7 +18,8 @@ import io.aphelion.server.session.SessionEndReason;
  * speaking an old client's dialect.
  *
  * <p>Threads: calls for one session come one at a time, in order (started, then connections and
- * messages as they happened, then ended, each exactly once), on a pool of
+ * messages as they happened, then ended, each exactly once; in cluster mode, a session that moves
+ * between nodes departs from one and arrives at the other instead of ending and starting), on a pool of
  * {@code aphelion.game.threads} threads, never on a websocket container thread (unless
  * {@link #mayBlock()} says the service never blocks). Calls for different sessions run in
  * parallel: shared state must be thread-safe. A slow call delays only its own session; acks do
@@ -77,5 +78,24 @@ public interface GameService<C extends MessageLite, S extends MessageLite> {
 
     /** The session ended; the last call for it. Free what it held (a nickname, a seat). */
     default void sessionEnded(GameSession<S> session, SessionEndReason reason) {
+    }
+
+    /**
+     * Cluster mode: a session moved here from another node of the cluster (its client dropped
+     * there and came back here), in place of {@link #sessionStarted}; {@link #sessionResumed} and
+     * {@link #connectionAdded} follow. Its {@link GameSession#attribute attributes} came with it,
+     * its {@link GameSession#attachment() attachment} did not: restore what this node keeps for it
+     * from them.
+     */
+    default void sessionArrived(GameSession<S> session) {
+    }
+
+    /**
+     * Cluster mode: a session without connections left this node for another one, where it goes
+     * on (and where {@link #sessionArrived} is called). The last call for it on this node, in
+     * place of {@link #sessionEnded}: drop what this node keeps for it, but do not free what the
+     * session still holds in the cluster (its nickname, its seat).
+     */
+    default void sessionDeparted(GameSession<S> session) {
     }
 }

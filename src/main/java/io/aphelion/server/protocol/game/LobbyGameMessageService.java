@@ -129,6 +129,15 @@ public class LobbyGameMessageService implements GameMessageService {
         return AuthenticateResponse.newBuilder().setError(error).setErrorDescription(description).build();
     }
 
+    /** Cluster mode: a player who moved here from another node keeps the nickname it had there. */
+    @Override
+    public void sessionArrived(GameSession<S2C> session) {
+        String nickname = session.attribute(NICKNAME_ATTRIBUTE);
+        if (nickname != null) {
+            session.attachment(new Player(nickname));
+        }
+    }
+
     @Override
     public void sessionEnded(GameSession<S2C> session, SessionEndReason reason) {
         Player player = player(session);
