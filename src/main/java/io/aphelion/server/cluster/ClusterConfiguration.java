@@ -6,6 +6,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -49,23 +50,24 @@ public class ClusterConfiguration {
 
     @Bean(destroyMethod = "")
     ScheduledExecutorService aphelionClusterThread() {
-        ScheduledThreadPoolExecutor thread = new ScheduledThreadPoolExecutor(1, runnable -> {
-            Thread t = new Thread(runnable, "aphelion-cluster");
-            t.setDaemon(true);
-            return t;
-        });
+        ScheduledThreadPoolExecutor thread = new ScheduledThreadPoolExecutor(1, daemonThreads("aphelion-cluster"));
         thread.setRemoveOnCancelPolicy(true);
         return thread;
     }
 
     @Bean(destroyMethod = "shutdown")
     ExecutorService aphelionRelayExecutor() {
+        return Executors.newFixedThreadPool(2, daemonThreads("aphelion-relay-"));
+    }
+
+    /** Daemon threads named {@code name}, or {@code name} and a number when it ends with '-'. */
+    private static ThreadFactory daemonThreads(String name) {
         AtomicInteger count = new AtomicInteger();
-        return Executors.newFixedThreadPool(2, runnable -> {
-            Thread t = new Thread(runnable, "aphelion-relay-" + count.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
+        return runnable -> {
+            Thread thread = new Thread(runnable, name.endsWith("-") ? name + count.incrementAndGet() : name);
+            thread.setDaemon(true);
+            return thread;
+        };
     }
 
     @Bean
@@ -118,11 +120,7 @@ public class ClusterConfiguration {
         container.setConnectionFactory(redis);
         // One thread, so messages are handled in the order they were published (Spring's default
         // runs each on a thread of its own, and two broadcasts of one sender could swap).
-        container.setTaskExecutor(Executors.newSingleThreadExecutor(runnable -> {
-            Thread t = new Thread(runnable, "aphelion-cluster-messages");
-            t.setDaemon(true);
-            return t;
-        }));
+        container.setTaskExecutor(Executors.newSingleThreadExecutor(daemonThreads("aphelion-cluster-messages")));
         for (String channel : messages.channels()) {
             container.addMessageListener(messages, new ChannelTopic(channel));
         }

@@ -174,13 +174,13 @@ final class ClusterDirectory implements SessionDirectory {
     @Override
     public Located locate(InitPacket init, ClientConnection connection) {
         String h = digest(init.token());
-        List<Object> entry = entry(h);
+        List<String> entry = entry(h);
         for (int tries = 0; nodes.id().equals(entry.get(0)) && owned.containsKey(h) && tries < 40; tries++) {
             // This node is handing the session over right now: its new owner is about to be written.
             sleep(25);
             entry = entry(h);
         }
-        String owner = (String) entry.get(0);
+        String owner = entry.get(0);
         if (owner == null || owner.equals(nodes.id()) || !String.valueOf(init.protocol()).equals(entry.get(1))) {
             return null; // unknown, ended, or of another protocol: a new session, as on one node
         }
@@ -192,7 +192,7 @@ final class ClusterDirectory implements SessionDirectory {
         }
         if ("detached".equals(entry.get(2)) && messages != null) {
             // Nobody is connected to it there: it comes here, and the client is served without a relay.
-            SessionSnapshot moved = messages.requestMove(owner, h, moveTimeout);
+            PlayerSession moved = messages.requestMove(owner, h, moveTimeout);
             if (moved != null) {
                 return new Moved(moved);
             }
@@ -200,9 +200,8 @@ final class ClusterDirectory implements SessionDirectory {
         return new Relayed(relays.open(peer, init, connection));
     }
 
-    private List<Object> entry(String h) {
-        return unavailableAs4105(() -> redis.call("lookup", () -> redis.strings().<String, String>opsForHash()
-                .multiGet(redis.key("session:" + h), List.of("owner", "protocol", "state")).stream().map(Object.class::cast).toList()));
+    private List<String> entry(String h) {
+        return unavailableAs4105(() -> redis.fields("lookup", redis.key("session:" + h), "owner", "protocol", "state"));
     }
 
     private static void sleep(long millis) {
@@ -370,7 +369,7 @@ final class ClusterDirectory implements SessionDirectory {
     /** Drops the entry of a session whose owner is gone (fenced: only if that node still owns it). */
     private void release(String h, String owner, String epoch) {
         try {
-            String id = redis.call("lookup-id", () -> (String) redis.strings().opsForHash().get(redis.key("session:" + h), "id"));
+            String id = redis.field("lookup-id", redis.key("session:" + h), "id");
             if (id == null) {
                 return;
             }

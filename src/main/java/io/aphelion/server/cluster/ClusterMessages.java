@@ -8,6 +8,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.time.Duration;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -26,6 +27,8 @@ import io.aphelion.server.session.PlayerSession;
 import io.aphelion.server.session.SessionEndReason;
 import io.aphelion.server.session.SessionRegistry;
 import io.aphelion.server.session.SessionSnapshot;
+import io.aphelion.wire.CloseCodes;
+import io.aphelion.wire.ProtocolViolationException;
 import io.aphelion.wire.WireFormat;
 
 import org.slf4j.Logger;
@@ -59,6 +62,11 @@ final class ClusterMessages implements OtherNodes, MessageListener {
     private static final byte MOVE = 5;
     private static final byte MOVED = 6;
     private static final byte STAYS = 7;
+    /** On the broadcast channel: a broadcast (the other kind there is {@link #MOVED}). */
+    private static final byte BROADCAST = 8;
+
+    /** How long a node passes on to its new owner what still comes to it for a session it handed over. */
+    static final Duration DEPARTURE_MEMORY = Duration.ofSeconds(30);
 
     private final ClusterRedis redis;
     private final ClusterNodes nodes;
@@ -68,7 +76,9 @@ final class ClusterMessages implements OtherNodes, MessageListener {
     private final Supplier<GameSessions> gameSessions;
     private final Executor writer;
     /** Moves this node asked for and waits on, by request id. */
-    private final ConcurrentHashMap<Long, CompletableFuture<SessionSnapshot>> moves = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Long, CompletableFuture<PlayerSession>> moves = new ConcurrentHashMap<>();
+    /** Sessions this node handed over lately, by id. */
+    private final ConcurrentHashMap<Long, Departure> departures = new ConcurrentHashMap<>();
     private final AtomicLong requests = new AtomicLong();
 
     ClusterMessages(ClusterRedis redis, ClusterNodes nodes, ClusterDirectory directory, SessionRegistry registry,
@@ -88,12 +98,13 @@ final class ClusterMessages implements OtherNodes, MessageListener {
      * Asks {@code owner} for the session keyed {@code h} and waits for it, at most {@code timeout}.
      * The owner hands it over only if it has no connection there.
      *
-     * @return the session, or null when it stays where it is (or the owner did not answer in time:
-     *         if the session comes later, it is taken in without a connection, nothing is lost)
+     * @return the session, now in this node's registry; or null when it stays where it is
+     * @throws ProtocolViolationException with 4105 when the owner did not answer in time (if the
+     *         session comes later, it waits here for its client, who tries again: nothing is lost)
      */
-    SessionSnapshot requestMove(String owner, String h, Duration timeout) {
+    PlayerSession requestMove(String owner, String h, Duration timeout) {
         long request = requests.incrementAndGet();
-        CompletableFuture<SessionSnapshot> reply = new CompletableFuture<>();
+        CompletableFuture<PlayerSession> reply = new CompletableFuture<>();
         moves.put(request, reply);
         try {
             publishNow("move", nodeChannel(owner), encode(out -> {
@@ -105,58 +116,122 @@ final class ClusterMessages implements OtherNodes, MessageListener {
             return reply.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         }
         catch (TimeoutException ex) {
-            if (reply.completeExceptionally(ex)) {
-                log.warn("Node {} did not answer a move within {} ms: the connection is relayed", owner, timeout.toMillis());
-                return null;
-            }
-            return reply.join(); // it came just now
+            throw new ProtocolViolationException(CloseCodes.CLUSTER_UNAVAILABLE,
+                    "The session is moving from node " + owner + ": try again");
         }
         catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
+            throw new ProtocolViolationException(CloseCodes.CLUSTER_UNAVAILABLE, "Interrupted");
+        }
+        catch (ExecutionException ex) {
             return null;
         }
-        catch (ExecutionException | ClusterUnavailableException ex) {
-            return null;
+        catch (ClusterUnavailableException ex) {
+            throw new ProtocolViolationException(CloseCodes.CLUSTER_UNAVAILABLE, "Cluster unavailable: " + ex.getMessage());
         }
         finally {
             moves.remove(request);
         }
     }
 
+    /**
+     * The owner's side: hands the session over if it has no connection here. The hand-over is
+     * published on the broadcast channel, so that every node sees it at its place among the
+     * broadcasts: what was published before it reached the session here (it is in the snapshot);
+     * what comes after it reaches the new owner directly; and what came between the request and
+     * the hand-over (which found the session gone from here) is forwarded to the new owner.
+     */
     private void onMove(DataInputStream in) throws IOException {
         long request = in.readLong();
         String requester = in.readUTF();
         String h = in.readUTF();
         ClusterDirectory.Handover handover = directory.handOver(h, requester);
-        byte[] answer = encode(out -> {
-            out.writeByte(handover == null ? STAYS : MOVED);
-            out.writeLong(request);
-            if (handover != null) {
-                out.writeUTF(handover.epoch());
-                SnapshotCodec.write(handover.snapshot(), out);
-            }
-        });
-        publishNow("moved", nodeChannel(requester), answer);
-    }
-
-    private void onMoved(DataInputStream in, boolean moved) throws IOException {
-        long request = in.readLong();
-        CompletableFuture<SessionSnapshot> reply = moves.get(request);
-        if (!moved) {
-            if (reply != null) {
-                reply.complete(null);
-            }
+        if (handover == null) {
+            publishNow("moved", nodeChannel(requester), encode(out -> {
+                out.writeByte(STAYS);
+                out.writeLong(request);
+            }));
             return;
         }
+        SessionSnapshot snapshot = handover.snapshot();
+        departures.put(snapshot.id(), new Departure(requester, snapshot.attributes(), System.nanoTime()));
+        publishNow("moved", broadcastChannel(), encode(out -> {
+            out.writeByte(MOVED);
+            out.writeUTF(nodes.id());
+            out.writeUTF(requester);
+            out.writeLong(request);
+            out.writeUTF(handover.epoch());
+            SnapshotCodec.write(snapshot, out);
+        }));
+    }
+
+    /** A hand-over, as every node sees it on the broadcast channel. */
+    private void onMoved(DataInputStream in) throws IOException {
+        String from = in.readUTF();
+        String to = in.readUTF();
+        long request = in.readLong();
         String epoch = in.readUTF();
         SessionSnapshot snapshot = SnapshotCodec.read(in);
-        directory.tookOver(snapshot, epoch);
-        if (reply == null || !reply.complete(snapshot)) {
-            // Its connection stopped waiting: the session waits here for its client instead.
-            if (registry.arrive(snapshot) == null) {
-                log.warn("Session {} moved here late, but this node already holds its token", snapshot.id());
+        if (from.equals(nodes.id())) {
+            Departure departure = departures.get(snapshot.id());
+            if (departure != null) {
+                departure.handedOver = true; // broadcasts from now on reach the new owner directly
             }
         }
+        if (!to.equals(nodes.id())) {
+            return;
+        }
+        // Taken in here, on this thread, before the next broadcast is handled: none passes it by.
+        directory.tookOver(snapshot, epoch);
+        PlayerSession session = registry.arrive(snapshot);
+        if (session == null) {
+            log.warn("Session {} moved here, but this node already holds its token", snapshot.id());
+        }
+        CompletableFuture<PlayerSession> reply = moves.get(request);
+        if (reply != null) {
+            reply.complete(session);
+        }
+    }
+
+    private void onStays(DataInputStream in) throws IOException {
+        CompletableFuture<PlayerSession> reply = moves.get(in.readLong());
+        if (reply != null) {
+            reply.completeExceptionally(new IllegalStateException("stays"));
+        }
+    }
+
+    /** A session this node handed over, remembered for {@link #DEPARTURE_MEMORY} to pass on what still comes here for it. */
+    private static final class Departure {
+
+        final String owner;
+        final Map<String, String> attributes;
+        final long atNanos;
+        /** Whether this node has seen its own hand-over on the broadcast channel (then broadcasts no longer need passing on). */
+        volatile boolean handedOver;
+
+        Departure(String owner, Map<String, String> attributes, long atNanos) {
+            this.owner = owner;
+            this.attributes = attributes;
+            this.atNanos = atNanos;
+        }
+    }
+
+    /** Passes on to their new owners the broadcasts that came between a hand-over's request and the hand-over itself. */
+    private void forwardToDepartures(byte[] payload, Delivery delivery, String attribute) {
+        for (Map.Entry<Long, Departure> entry : departures.entrySet()) {
+            Departure departure = entry.getValue();
+            if (!departure.handedOver && (attribute == null || departure.attributes.containsKey(attribute))) {
+                send(departure.owner, entry.getKey(), payload, delivery);
+            }
+        }
+    }
+
+    /** The new owner of a session this node handed over lately, or null. */
+    private String departedTo(long id) {
+        long now = System.nanoTime();
+        departures.values().removeIf(departure -> now - departure.atNanos > DEPARTURE_MEMORY.toNanos());
+        Departure departure = departures.get(id);
+        return departure == null ? null : departure.owner;
     }
 
     private void publishNow(String operation, String channel, byte[] message) {
@@ -175,16 +250,31 @@ final class ClusterMessages implements OtherNodes, MessageListener {
 
     // ---- OtherNodes
 
+    /**
+     * Published for every node, this one included: each delivers it when it comes back from Redis,
+     * so all nodes see broadcasts and hand-overs in one order and a session that moves gets each
+     * broadcast once. If it cannot be published, this node's sessions get it at once, alone.
+     */
     @Override
-    public void broadcast(byte[] payload, Delivery delivery, String attribute) {
+    public boolean broadcast(byte[] payload, Delivery delivery, String attribute) {
         byte[] message = encode(out -> {
+            out.writeByte(BROADCAST);
             out.writeUTF(nodes.id());
             out.writeByte(delivery.ordinal());
             out.writeUTF(attribute == null ? "" : attribute);
             out.writeInt(payload.length);
             out.write(payload);
         });
-        publishBehind("broadcast", broadcastChannel(), message);
+        writer.execute(() -> {
+            try {
+                publishNow("broadcast", broadcastChannel(), message);
+            }
+            catch (ClusterUnavailableException ex) {
+                log.warn("A broadcast reached only this node's sessions: {}", ex.getMessage());
+                gameSessions.get().deliverLocal(payload, delivery, attribute);
+            }
+        });
+        return true;
     }
 
     @Override
@@ -253,7 +343,7 @@ final class ClusterMessages implements OtherNodes, MessageListener {
                 onBroadcast(in);
             }
             else {
-                onCommand(in);
+                onCommand(in, message.getBody());
             }
         }
         catch (IOException | RuntimeException ex) {
@@ -262,25 +352,31 @@ final class ClusterMessages implements OtherNodes, MessageListener {
     }
 
     private void onBroadcast(DataInputStream in) throws IOException {
-        String origin = in.readUTF();
-        if (origin.equals(nodes.id())) {
-            return; // delivered here when it was sent
+        if (in.readByte() == MOVED) {
+            onMoved(in);
+            return;
         }
+        in.readUTF(); // the sending node's id
         Delivery delivery = Delivery.values()[in.readUnsignedByte()];
         String attribute = in.readUTF();
         byte[] payload = in.readNBytes(in.readInt());
-        gameSessions.get().deliverLocal(payload, delivery, attribute.isEmpty() ? null : attribute);
+        String only = attribute.isEmpty() ? null : attribute;
+        gameSessions.get().deliverLocal(payload, delivery, only); // this node's own broadcasts too: one order
+
+        if (!departures.isEmpty()) {
+            forwardToDepartures(payload, delivery, only);
+        }
     }
 
-    private void onCommand(DataInputStream in) throws IOException {
+    private void onCommand(DataInputStream in, byte[] body) throws IOException {
         byte kind = in.readByte();
         switch (kind) {
             case MOVE -> {
                 onMove(in);
                 return;
             }
-            case MOVED, STAYS -> {
-                onMoved(in, kind == MOVED);
+            case STAYS -> {
+                onStays(in);
                 return;
             }
             default -> { }
@@ -288,6 +384,10 @@ final class ClusterMessages implements OtherNodes, MessageListener {
         long id = in.readLong();
         PlayerSession session = registry.find(id).orElse(null);
         if (session == null) {
+            String owner = departedTo(id);
+            if (owner != null) {
+                publishBehind("command", nodeChannel(owner), body); // it moved: the command follows it
+            }
             return; // ended meanwhile
         }
         switch (kind) {

@@ -189,12 +189,8 @@ final class ClusterNodes implements ClusterHealth {
         if (peer != null || node.equals(id)) {
             return peer;
         }
-        List<Object> fields = redis.call("node", () -> redis.strings().<String, String>opsForHash()
-                .multiGet(redis.key("node:" + node), List.of(FIELDS)).stream().map(Object.class::cast).toList());
-        if (fields.get(0) == null) {
-            return null;
-        }
-        return new Peer(node, String.valueOf(fields.get(0)), 0, 0, 0, 0);
+        String address = redis.field("node", redis.key("node:" + node), "address");
+        return address == null ? null : new Peer(node, address, 0, 0, 0, 0);
     }
 
     /** Sessions of a protocol on the other nodes, at their last heartbeats. */

@@ -58,6 +58,16 @@ final class ClusterRedis {
         return bytes;
     }
 
+    /** Fields of a hash, in the order asked (null for a missing one; all null for a missing hash). */
+    List<String> fields(String operation, String key, String... fields) {
+        return call(operation, () -> strings.<String, String>opsForHash().multiGet(key, List.of(fields)));
+    }
+
+    /** One field of a hash, or null. */
+    String field(String operation, String key, String field) {
+        return call(operation, () -> strings.<String, String>opsForHash().get(key, field));
+    }
+
     /** Runs a script on string keys and arguments. */
     <T> T script(String operation, RedisScript<T> script, List<String> keys, Object... args) {
         return call(operation, () -> strings.execute(script, keys, args));

@@ -255,15 +255,7 @@ final class RelayLinks {
 
         @Override
         public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
-            boolean wasOpen;
-            synchronized (lock) {
-                wasOpen = !closed;
-                closed = true;
-                backlog.clear();
-            }
-            if (wasOpen) {
-                released();
-            }
+            closeHere();
             // The owner closed the client's connection (or echoed the client's close): the client hears its code.
             client.close(statusCode == CloseCodes.NO_STATUS ? CloseCodes.NORMAL : statusCode, reason);
             return null;
@@ -275,31 +267,30 @@ final class RelayLinks {
         }
 
         private void lost(Throwable failure) {
-            boolean wasOpen;
-            synchronized (lock) {
-                wasOpen = !closed;
-                closed = true;
-                backlog.clear();
-            }
-            if (wasOpen) {
-                released();
+            if (closeHere()) {
                 log.debug("Relay link to node {} ({}) lost: {}", owner.id(), owner.address(), failure.toString());
                 client.close(CloseCodes.GOING_AWAY, "The node that owns the session went away");
             }
         }
 
         void failedToOpen(Throwable failure) {
-            boolean wasOpen;
-            synchronized (lock) {
-                wasOpen = !closed;
-                closed = true;
-                backlog.clear();
-            }
-            if (wasOpen) {
-                released();
+            if (closeHere()) {
                 log.warn("Relay link to node {} ({}) could not be opened: {}", owner.id(), owner.address(), failure.toString());
                 client.close(CloseCodes.CLUSTER_UNAVAILABLE, "The node that owns the session cannot be reached");
             }
+        }
+
+        /** Marks the link closed from this side; true when it was open until now (then it no longer counts as open). */
+        private boolean closeHere() {
+            synchronized (lock) {
+                if (closed) {
+                    return false;
+                }
+                closed = true;
+                backlog.clear();
+            }
+            released();
+            return true;
         }
     }
 }

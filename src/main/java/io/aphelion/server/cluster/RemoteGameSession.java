@@ -51,18 +51,17 @@ final class RemoteGameSession implements GameSession<MessageLite> {
         if (h == null) {
             return null;
         }
-        List<Object> entry = redis.call("lookup", () -> redis.strings().<String, String>opsForHash()
-                .multiGet(redis.key("session:" + h), List.of("owner", "protocol", "version")).stream().map(Object.class::cast).toList());
-        String owner = (String) entry.get(0);
+        List<String> entry = redis.fields("lookup", redis.key("session:" + h), "owner", "protocol", "version");
+        String owner = entry.get(0);
         if (owner == null || owner.equals(nodes.id()) || !"2".equals(entry.get(1)) || nodes.peer(owner) == null) {
             return null;
         }
         return new RemoteGameSession(id, h, owner, parse(entry.get(2)), redis, messages);
     }
 
-    private static int parse(Object value) {
+    private static int parse(String value) {
         try {
-            return Integer.parseInt(String.valueOf(value));
+            return Integer.parseInt(value);
         }
         catch (NumberFormatException ex) {
             return 0;
@@ -153,7 +152,7 @@ final class RemoteGameSession implements GameSession<MessageLite> {
     }
 
     private String field(String name) {
-        return redis.call("session-field", () -> (String) redis.strings().opsForHash().get(redis.key("session:" + h), name));
+        return redis.field("session-field", redis.key("session:" + h), name);
     }
 
     @Override

@@ -49,8 +49,8 @@ public interface SessionDirectory {
     sealed interface Located permits Moved, Relayed {
     }
 
-    /** The session moved here from its owner, which had no connection of it left. */
-    record Moved(SessionSnapshot snapshot) implements Located {
+    /** The session moved here from its owner, which had no connection of it left; it is in the registry now. */
+    record Moved(PlayerSession session) implements Located {
     }
 
     /** The session lives on at its owner, which this relay leads to. */

@@ -102,10 +102,14 @@ public final class SessionRegistry {
                     connection.relayTo(relayed.relay());
                     return null;
                 }
-                if (found instanceof SessionDirectory.Moved moved && moved.snapshot().protocol() == protocol) {
-                    PlayerSession arrived = arrive(moved.snapshot(), listener);
-                    if (arrived != null && arrived.attach(connection, false) == PlayerSession.Attach.RESUMED) {
-                        return arrived;
+                if (found instanceof SessionDirectory.Moved moved && moved.session().protocol() == protocol) {
+                    switch (moved.session().attach(connection, false)) {
+                        case FULL -> throw new ProtocolViolationException(CloseCodes.SESSION_FULL,
+                                "Session already holds " + settings.maxConnections() + " connections");
+                        case ENDED -> { }
+                        default -> {
+                            return moved.session();
+                        }
                     }
                 }
             }

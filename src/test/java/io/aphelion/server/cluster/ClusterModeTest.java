@@ -371,13 +371,8 @@ class ClusterModeTest {
                 RelayCredentials.CLIENT_HEADER + ": " + RelayCredentials.clientHeader(client))).startsWith("HTTP/1.1 101");
     }
 
-    private static String upgradeStatus(int port, String... headers) {
-        try (RawWebSocket ws = RawWebSocket.connect(port, "/aphelion", headers)) {
-            return "HTTP/1.1 101";
-        }
-        catch (IOException ex) {
-            return ex.getMessage().replace("Upgrade refused: ", "");
-        }
+    private static String upgradeStatus(int port, String... headers) throws IOException {
+        return RawWebSocket.upgradeStatus(port, "/aphelion", headers);
     }
 
     @Test

@@ -243,6 +243,35 @@ class AphelionAutoConfigurationTest {
     }
 
     @Test
+    void aClusterWithoutASecretFailsNamingTheKey() {
+        assertStartupFails("aphelion.cluster.enabled=true", "aphelion.cluster.secret must be set, at least 16 characters");
+    }
+
+    @Test
+    void aClusterAdvertiseAddressThatIsNotHostAndPortFailsNamingTheKey() {
+        assertStartupFails(List.of("aphelion.cluster.enabled=true", "aphelion.cluster.secret=0123456789abcdef",
+                "aphelion.cluster.advertise-address=node-1"), "aphelion.cluster.advertise-address must be host:port");
+    }
+
+    @Test
+    void aClusterNodeTimeoutBelowTwoHeartbeatsFailsNamingTheKey() {
+        assertStartupFails(List.of("aphelion.cluster.enabled=true", "aphelion.cluster.secret=0123456789abcdef",
+                "aphelion.cluster.heartbeat-interval=2s", "aphelion.cluster.node-timeout=3s"),
+                "aphelion.cluster.node-timeout must be at least twice");
+    }
+
+    @Test
+    void aSingleNodeHasNoClusterBeans() {
+        runner.run(context -> {
+            assertThat(context).hasNotFailed();
+            assertThat(context.getBean(io.aphelion.server.transport.RelayCredentials.class))
+                    .isSameAs(io.aphelion.server.transport.RelayCredentials.NONE);
+            assertThat(context).doesNotHaveBean(io.aphelion.server.session.SessionDirectory.class);
+            assertThat(context).doesNotHaveBean(io.aphelion.server.protocol.game.OtherNodes.class);
+        });
+    }
+
+    @Test
     void minVersionZeroFailsNamingTheKey() {
         assertStartupFails("aphelion.protocols.ping.min-version=0", "aphelion.protocols.ping.min-version");
     }

@@ -83,8 +83,9 @@ class AphelionObservabilityAutoConfigurationTest {
         runner.withBean(MeterRegistry.class, SimpleMeterRegistry::new).run(context -> {
             assertThat(context).hasSingleBean(MicrometerGameCallMetrics.class);
             MeterRegistry registry = context.getBean(MeterRegistry.class);
-            // Six methods, two outcomes: all there before the first call.
-            assertThat(registry.find(MicrometerGameCallMetrics.NAME).timers()).hasSize(12);
+            // Eight methods (six on any node, sessionArrived and sessionDeparted in a cluster), two outcomes:
+            // all there before the first call.
+            assertThat(registry.find(MicrometerGameCallMetrics.NAME).timers()).hasSize(16);
             assertThat(registry.find(MicrometerGameCallMetrics.NAME).tags("method", "onMessage", "outcome", "error")
                     .timer()).isNotNull();
 

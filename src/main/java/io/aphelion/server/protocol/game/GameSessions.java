@@ -55,7 +55,8 @@ public final class GameSessions {
      * Sends a reliable message (the game's {@code S2C}) to every live game session, in the cluster
      * too; serializes it once.
      *
-     * @return how many sessions of this node took it (other nodes' are not waited for)
+     * @return how many sessions of this node took it; in cluster mode 0, as every node (this one
+     *         too) delivers it once it comes back from Redis, in the cluster's one order
      */
     public int broadcast(MessageLite message) {
         return broadcast(message, Delivery.RELIABLE);
@@ -64,7 +65,7 @@ public final class GameSessions {
     /**
      * Sends a message to every live game session, in the cluster too; serializes it once.
      *
-     * @return how many sessions of this node took it (other nodes' are not waited for)
+     * @return as {@link #broadcast(MessageLite)}
      */
     public int broadcast(MessageLite message, Delivery delivery) {
         return broadcastWhere(null, message, delivery);
@@ -75,12 +76,14 @@ public final class GameSessions {
      * {@code attribute} set ({@link GameSession#attribute(String, String)}; null: to every
      * session); serializes it once.
      *
-     * @return how many sessions of this node took it (other nodes' are not waited for)
+     * @return as {@link #broadcast(MessageLite)}
      */
     public int broadcastWhere(String attribute, MessageLite message, Delivery delivery) {
         byte[] payload = message.toByteArray();
         PlayerSession.requirePayload(payload);
-        otherNodes.broadcast(payload, delivery, attribute);
+        if (otherNodes.broadcast(payload, delivery, attribute)) {
+            return 0; // every node, this one too, delivers it in the cluster's order of broadcasts
+        }
         return deliverLocal(payload, delivery, attribute);
     }
 

@@ -16,10 +16,15 @@ public interface OtherNodes {
     };
 
     /**
-     * Hands a broadcast to every other node, which delivers it to its own game sessions (those
-     * with attribute {@code attribute} set, when it is not null). Does not wait for them.
+     * Hands a broadcast to every node, which delivers it to its own game sessions (those with
+     * attribute {@code attribute} set, when it is not null). Does not wait for them.
+     *
+     * @return true when this node's sessions get it that way too (the cluster's one order of
+     *         broadcasts, which sessions moving between nodes rely on); false when the caller
+     *         delivers to this node's sessions itself (a single node)
      */
-    default void broadcast(byte[] payload, Delivery delivery, String attribute) {
+    default boolean broadcast(byte[] payload, Delivery delivery, String attribute) {
+        return false;
     }
 
     /** A game session another node owns, by id. */
