@@ -46,6 +46,8 @@ export const CloseCodes = {
   PONG_TIMEOUT: 4103,
   /** 4104: the connection sent faster than the server's inbound rate limit allows; the session lives on (retried). */
   RATE_LIMITED: 4104,
+  /** 4105: cluster mode: the cluster's directory or the session's node could not be reached; nothing changed (retried). */
+  CLUSTER_UNAVAILABLE: 4105,
 } as const;
 
 /**
@@ -69,7 +71,8 @@ const FINAL: ReadonlySet<number> = new Set<number>([
 /**
  * Whether a session reconnects after a close with this code. Drops (1006), a server going away
  * (1001), 1011, ack and pong timeouts (4102, 4103), the rate limit (4104: the server keeps the
- * session, so the connection comes back after a backoff), an init timeout (4004) and any code not listed
+ * session, so the connection comes back after a backoff), a cluster that could not answer (4105),
+ * an init timeout (4004) and any code not listed
  * in {@link CloseCodes} are retried with backoff; the final ones never are.
  */
 export function isRetryable(code: number): boolean {
