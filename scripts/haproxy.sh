@@ -32,14 +32,10 @@ shift
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cfg_src="$repo/deploy/proxies/haproxy/aphelion-cluster.cfg"
 
-if ! command -v haproxy >/dev/null 2>&1 && [ ! -x /usr/sbin/haproxy ]; then
-    echo "[haproxy.sh] installing haproxy" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends haproxy >/dev/null
-    # The package starts a service where an init system runs; tests use their own instance.
-fi
-haproxy="$(command -v haproxy || echo /usr/sbin/haproxy)"
+# shellcheck source=lib/ensure-command.sh
+. "$repo/scripts/lib/ensure-command.sh"
+ensure_command haproxy haproxy
+haproxy="$ENSURED"
 
 inter="${APHELION_HAPROXY_CHECK_INTER:-}"
 fall="${APHELION_HAPROXY_FALL:-2}"

@@ -21,14 +21,11 @@ case "$port" in
     ''|*[!0-9]*) echo "the port must be a number" >&2; exit 2 ;;
 esac
 
-if ! command -v redis-server >/dev/null 2>&1 && [ ! -x /usr/bin/redis-server ]; then
-    echo "[redis.sh] installing redis-server" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends redis-server >/dev/null
-    # The package starts a service on :6379 where an init system runs; tests use their own instance.
-fi
-redis="$(command -v redis-server || echo /usr/bin/redis-server)"
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=lib/ensure-command.sh
+. "$repo/scripts/lib/ensure-command.sh"
+ensure_command redis-server redis-server /usr/bin/redis-server
+redis="$ENSURED"
 
 cd "${TMPDIR:-/tmp}"
 exec "$redis" --port "$port" --bind 127.0.0.1 --save '' --appendonly no "$@"

@@ -23,14 +23,10 @@ esac
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 vcl_src="$repo/deploy/proxies/varnish/aphelion.vcl"
 
-if ! command -v varnishd >/dev/null 2>&1 && [ ! -x /usr/sbin/varnishd ]; then
-    echo "[varnish.sh] installing varnish" >&2
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends varnish >/dev/null
-    # The package starts a service on :6081 where an init system runs; tests use their own instance.
-fi
-varnishd="$(command -v varnishd || echo /usr/sbin/varnishd)"
+# shellcheck source=lib/ensure-command.sh
+. "$repo/scripts/lib/ensure-command.sh"
+ensure_command varnishd varnish
+varnishd="$ENSURED"
 
 work="${TMPDIR:-/tmp}/aphelion-varnish-$listen_port"
 rm -rf "$work"

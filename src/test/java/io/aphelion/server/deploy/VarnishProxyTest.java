@@ -3,7 +3,6 @@ package io.aphelion.server.deploy;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -86,7 +85,7 @@ class VarnishProxyTest extends ServerTestSupport {
                 "-p", "pipe_timeout=" + PIPE_TIMEOUT_SECONDS)
                 .redirectErrorStream(true).redirectOutput(varnishLog.toFile()).start();
         await().atMost(VARNISH_START).pollInterval(Duration.ofMillis(100))
-                .until(() -> !varnish.isAlive() || accepts(proxyPort));
+                .until(() -> !varnish.isAlive() || ServerProcesses.accepts(proxyPort));
         if (!varnish.isAlive()) {
             throw new AssertionError("varnishd did not start (exit " + varnish.exitValue() + "); it must be installed "
                     + "(apt-get install varnish; .ci/run does it). Output of " + script + ":\n" + varnishLog());
@@ -304,16 +303,6 @@ class VarnishProxyTest extends ServerTestSupport {
         }
         catch (IOException ex) {
             return "(no log: " + ex + ")";
-        }
-    }
-
-    private static boolean accepts(int port) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
-            return true;
-        }
-        catch (IOException ex) {
-            return false;
         }
     }
 

@@ -2,8 +2,6 @@ package io.aphelion.server.testing;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -269,7 +267,7 @@ public final class LocalCluster implements AutoCloseable {
         redisPort = ServerProcesses.freePort();
         Path log = logDir.resolve("redis.log");
         redis = script("scripts/redis.sh", log, List.of(String.valueOf(redisPort)), List.of()).start();
-        awaitOrFail("redis-server on port " + redisPort, redis, log, TOOL_START, () -> accepts(redisPort),
+        awaitOrFail("redis-server on port " + redisPort, redis, log, TOOL_START, () -> ServerProcesses.accepts(redisPort),
                 "redis-server must be installed (apt-get install redis-server; .ci/run does it)");
     }
 
@@ -408,16 +406,6 @@ public final class LocalCluster implements AutoCloseable {
         catch (InterruptedException ex) {
             Thread.currentThread().interrupt();
             return !process.isAlive();
-        }
-    }
-
-    private static boolean accepts(int port) {
-        try (Socket socket = new Socket()) {
-            socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
-            return true;
-        }
-        catch (IOException ex) {
-            return false;
         }
     }
 

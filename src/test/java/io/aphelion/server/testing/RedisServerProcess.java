@@ -1,7 +1,6 @@
 package io.aphelion.server.testing;
 
 import java.io.IOException;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -58,12 +57,7 @@ public final class RedisServerProcess implements AutoCloseable {
         if (process != null && !process.isAlive()) {
             throw new IllegalStateException("redis-server exited: " + Files.readString(log));
         }
-        try (Socket socket = new Socket("127.0.0.1", port)) {
-            return true;
-        }
-        catch (IOException ex) {
-            return false;
-        }
+        return ServerProcesses.accepts(port);
     }
 
     @Override
