@@ -22,15 +22,20 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import org.springframework.beans.factory.DisposableBean;
+import io.aphelion.server.observability.GracefulShutdown;
+import io.aphelion.server.observability.SessionHandover;
+
+import org.springframework.beans.factory.config.BeanPostProcessor;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.web.server.context.WebServerInitializedEvent;
 import org.springframework.context.ApplicationListener;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.env.Environment;
 import org.springframework.data.redis.connection.RedisConnectionFactory;
+import org.springframework.data.redis.connection.lettuce.LettuceConnectionFactory;
 import org.springframework.data.redis.core.RedisTemplate;
 import org.springframework.data.redis.core.StringRedisTemplate;
 import org.springframework.data.redis.listener.ChannelTopic;
@@ -108,6 +113,7 @@ public class ClusterConfiguration {
                 meters.getIfAvailable(SimpleMeterRegistry::new));
     }
 
+    /** The other nodes for {@code GameSessions}, and where this node's sessions go when it stops ({@link SessionHandover}). */
     @Bean
     ClusterMessages aphelionOtherNodes(ClusterRedis redis, ClusterNodes nodes, ClusterDirectory directory, SessionRegistry registry,
             ObjectProvider<GameSessions> gameSessions, ScheduledExecutorService aphelionClusterThread) {
@@ -118,6 +124,7 @@ public class ClusterConfiguration {
     RedisMessageListenerContainer aphelionClusterListener(RedisConnectionFactory redis, ClusterMessages messages) {
         RedisMessageListenerContainer container = new RedisMessageListenerContainer();
         container.setConnectionFactory(redis);
+        container.setPhase(REDIS_PHASE); // it still listens while the node hands its sessions over
         // One thread, so messages are handled in the order they were published (Spring's default
         // runs each on a thread of its own, and two broadcasts of one sender could swap).
         container.setTaskExecutor(Executors.newSingleThreadExecutor(daemonThreads("aphelion-cluster-messages")));
@@ -125,6 +132,29 @@ public class ClusterConfiguration {
             container.addMessageListener(messages, new ChannelTopic(channel));
         }
         return container;
+    }
+
+    /**
+     * Redis (Boot's connection factory, the listener) stops after the node's graceful shutdown
+     * and after it left the cluster, so that both still reach Redis: lifecycles stop from the
+     * highest phase down.
+     */
+    static final int REDIS_PHASE = GracefulShutdown.PHASE - 512;
+
+    /** The node leaves the cluster after its sessions were handed over or ended, before Redis stops. */
+    static final int MEMBERSHIP_PHASE = GracefulShutdown.PHASE - 256;
+
+    @Bean
+    static BeanPostProcessor aphelionRedisStopsLast() {
+        return new BeanPostProcessor() {
+            @Override
+            public Object postProcessBeforeInitialization(Object bean, String beanName) {
+                if (bean instanceof LettuceConnectionFactory factory) {
+                    factory.setPhase(REDIS_PHASE);
+                }
+                return bean;
+            }
+        };
     }
 
     @Bean
@@ -144,7 +174,7 @@ public class ClusterConfiguration {
      * says UP), and leaves it at shutdown: after the sessions were closed, their directory
      * entries are written out, then the heartbeat is removed.
      */
-    static final class ClusterMembership implements ApplicationListener<WebServerInitializedEvent>, DisposableBean {
+    static final class ClusterMembership implements ApplicationListener<WebServerInitializedEvent>, SmartLifecycle {
 
         private static final Logger log = LoggerFactory.getLogger(ClusterMembership.class);
 
@@ -198,14 +228,38 @@ public class ClusterConfiguration {
             }
         }
 
+        private volatile boolean running;
+
         @Override
-        public void destroy() throws InterruptedException {
+        public void start() {
+            running = true;
+        }
+
+        /** Leaves the cluster: after the sessions were handed over or ended (a higher phase), before Redis stops. */
+        @Override
+        public void stop() {
+            running = false;
             thread.shutdown(); // what was written behind (ended sessions) goes out first
-            if (!thread.awaitTermination(5, TimeUnit.SECONDS)) {
-                log.warn("Cluster writes still pending at shutdown were dropped");
-                thread.shutdownNow();
+            try {
+                if (!thread.awaitTermination(5, TimeUnit.SECONDS)) {
+                    log.warn("Cluster writes still pending at shutdown were dropped");
+                    thread.shutdownNow();
+                }
+            }
+            catch (InterruptedException ex) {
+                Thread.currentThread().interrupt();
             }
             nodes.stop();
+        }
+
+        @Override
+        public boolean isRunning() {
+            return running;
+        }
+
+        @Override
+        public int getPhase() {
+            return MEMBERSHIP_PHASE;
         }
     }
 }

@@ -19,6 +19,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 
+import io.aphelion.server.observability.SessionHandover;
 import io.aphelion.server.protocol.game.GameSession;
 import io.aphelion.server.protocol.game.GameSessions;
 import io.aphelion.server.protocol.game.OtherNodes;
@@ -50,7 +51,7 @@ import org.springframework.data.redis.connection.MessageListener;
  * subscribed when it was sent. Messages are published behind, on the cluster's thread, in the
  * order they were sent. Thread-safe.
  */
-final class ClusterMessages implements OtherNodes, MessageListener {
+final class ClusterMessages implements OtherNodes, MessageListener, SessionHandover {
 
     private static final Logger log = LoggerFactory.getLogger(ClusterMessages.class);
 
@@ -145,13 +146,59 @@ final class ClusterMessages implements OtherNodes, MessageListener {
         long request = in.readLong();
         String requester = in.readUTF();
         String h = in.readUTF();
-        ClusterDirectory.Handover handover = directory.handOver(h, requester);
-        if (handover == null) {
+        if (!handOver(h, requester, request)) {
             publishNow("moved", nodeChannel(requester), encode(out -> {
                 out.writeByte(STAYS);
                 out.writeLong(request);
             }));
-            return;
+        }
+    }
+
+    /**
+     * Drain (this node stops): tells the others it takes no more sessions, closes every
+     * session's connections with 1001 (the sessions live on, waiting to be resumed, their unacked
+     * reliable messages kept) and hands each session over to another node in turn. A client that
+     * comes back before its session's hand-over is published asks for it as after any drop.
+     */
+    @Override
+    public int handOverAll() {
+        List<ClusterNodes.Peer> takers;
+        try {
+            takers = nodes.drain();
+        }
+        catch (ClusterUnavailableException ex) {
+            log.warn("Cannot hand sessions over, Redis is out of reach: they end here ({})", ex.getMessage());
+            return 0;
+        }
+        if (takers.isEmpty()) {
+            return 0; // the last node: its sessions end here, as on a single node
+        }
+        List<PlayerSession> sessions = new java.util.ArrayList<>();
+        registry.all().forEach(sessions::add);
+        for (PlayerSession session : sessions) {
+            session.closeConnections(CloseCodes.GOING_AWAY, "Server shutting down: resume with your token");
+        }
+        int handedOver = 0;
+        for (PlayerSession session : sessions) {
+            ClusterNodes.Peer taker = takers.get(handedOver % takers.size());
+            try {
+                if (handOver(directory.digest(session.token()), taker.id(), 0)) {
+                    handedOver++;
+                }
+            }
+            catch (IOException | ClusterUnavailableException ex) {
+                log.warn("Session {} could not be handed over: {}", session.id(), ex.getMessage());
+            }
+        }
+        return handedOver;
+    }
+
+    /** Hands the session keyed {@code h} over to {@code to}, if it has no connection here; false when it stays. */
+    private boolean handOver(String h, String to, long request) throws IOException {
+        String requester = to;
+        ClusterDirectory.Handover handover = directory.handOver(h, requester);
+        if (handover == null) {
+            return false;
         }
         SessionSnapshot snapshot = handover.snapshot();
         departures.put(snapshot.id(), new Departure(requester, snapshot.attributes(), System.nanoTime()));
@@ -163,6 +210,7 @@ final class ClusterMessages implements OtherNodes, MessageListener {
             out.writeUTF(handover.epoch());
             SnapshotCodec.write(snapshot, out);
         }));
+        return true;
     }
 
     /** A hand-over, as every node sees it on the broadcast channel. */

@@ -34,7 +34,7 @@ final class ClusterNodes implements ClusterHealth {
     private static final Logger log = LoggerFactory.getLogger(ClusterNodes.class);
 
     /** Fields of a node's hash, in the order the heartbeat script returns them. */
-    private static final String[] FIELDS = { "address", "game", "gameConnected", "ping", "pingConnected" };
+    private static final String[] FIELDS = { "address", "game", "gameConnected", "ping", "pingConnected", "draining" };
 
     /**
      * Writes this node's heartbeat and returns every live node's fields, dropping the ids whose
@@ -43,15 +43,16 @@ final class ClusterNodes implements ClusterHealth {
      */
     private static final RedisScript<List> HEARTBEAT = RedisScript.of("""
             redis.call('HSET', KEYS[2], 'address', ARGV[4], 'game', ARGV[5], 'gameConnected', ARGV[6],
-                'ping', ARGV[7], 'pingConnected', ARGV[8])
+                'ping', ARGV[7], 'pingConnected', ARGV[8], 'draining', ARGV[9])
             redis.call('PEXPIRE', KEYS[2], ARGV[3])
             redis.call('SADD', KEYS[1], ARGV[2])
             local out = {}
             for _, id in ipairs(redis.call('SMEMBERS', KEYS[1])) do
-              local f = redis.call('HMGET', ARGV[1] .. 'node:' .. id, 'address', 'game', 'gameConnected', 'ping', 'pingConnected')
+              local f = redis.call('HMGET', ARGV[1] .. 'node:' .. id, 'address', 'game', 'gameConnected', 'ping', 'pingConnected',
+                'draining')
               if f[1] then
                 table.insert(out, id)
-                for i = 1, 5 do table.insert(out, f[i] or '0') end
+                for i = 1, 6 do table.insert(out, f[i] or '0') end
               else
                 redis.call('SREM', KEYS[1], id)
               end
@@ -59,8 +60,12 @@ final class ClusterNodes implements ClusterHealth {
             return out
             """, List.class);
 
-    /** A live node: where it is reached and its session counts at its last heartbeat. */
-    record Peer(String id, String address, int gameSessions, int gameConnected, int pingSessions, int pingConnected) {
+    /**
+     * A live node: where it is reached, its session counts at its last heartbeat, and whether it
+     * is stopping (handing its sessions over: it takes none).
+     */
+    record Peer(String id, String address, int gameSessions, int gameConnected, int pingSessions, int pingConnected,
+            boolean draining) {
     }
 
     /** This node's local session counts, for its heartbeat. */
@@ -84,6 +89,8 @@ final class ClusterNodes implements ClusterHealth {
     /** Whether the last heartbeat reached Redis. */
     private volatile boolean healthy;
     private volatile long lastHeartbeatMillis;
+    /** This node is stopping: it hands its sessions over and takes none. */
+    private volatile boolean draining;
     private ScheduledFuture<?> heartbeat;
 
     ClusterNodes(ClusterRedis redis, Duration heartbeatInterval, Duration nodeTimeout, ScheduledExecutorService thread) {
@@ -148,13 +155,14 @@ final class ClusterNodes implements ClusterHealth {
         List<?> result = redis.script("heartbeat", HEARTBEAT, List.of(redis.key("nodes"), redis.key("node:" + id)),
                 redis.prefix(), id, String.valueOf(nodeTimeout.toMillis()), address,
                 String.valueOf(local.sessions(2)), String.valueOf(local.connected(2)),
-                String.valueOf(local.sessions(1)), String.valueOf(local.connected(1)));
+                String.valueOf(local.sessions(1)), String.valueOf(local.connected(1)), draining ? "1" : "0");
         Map<String, Peer> seen = new HashMap<>();
         for (int i = 0; i + FIELDS.length < result.size(); i += FIELDS.length + 1) { // id, then its fields
             String node = String.valueOf(result.get(i));
             if (!node.equals(id)) {
                 seen.put(node, new Peer(node, String.valueOf(result.get(i + 1)), number(result.get(i + 2)),
-                        number(result.get(i + 3)), number(result.get(i + 4)), number(result.get(i + 5))));
+                        number(result.get(i + 3)), number(result.get(i + 4)), number(result.get(i + 5)),
+                        "1".equals(String.valueOf(result.get(i + 6)))));
             }
         }
         peers = Map.copyOf(seen);
@@ -190,7 +198,19 @@ final class ClusterNodes implements ClusterHealth {
             return peer;
         }
         String address = redis.field("node", redis.key("node:" + node), "address");
-        return address == null ? null : new Peer(node, address, 0, 0, 0, 0);
+        return address == null ? null : new Peer(node, address, 0, 0, 0, 0, false);
+    }
+
+    /**
+     * This node starts stopping: a heartbeat now tells the others (who then hand it no session),
+     * and the other live nodes that take sessions are returned, as the heartbeat read them.
+     *
+     * @throws ClusterUnavailableException when Redis cannot be reached
+     */
+    synchronized List<Peer> drain() {
+        draining = true;
+        beat();
+        return peers.values().stream().filter(peer -> !peer.draining()).toList();
     }
 
     /** Sessions of a protocol on the other nodes, at their last heartbeats. */

@@ -34,8 +34,9 @@ public class AphelionObservabilityAutoConfiguration {
     @Bean
     @ConditionalOnMissingBean
     GracefulShutdown aphelionGracefulShutdown(SessionRegistry sessions, OpenWebSockets webSockets,
-            AphelionProperties properties) {
-        return new GracefulShutdown(sessions, webSockets, properties.getShutdown().getTimeout());
+            AphelionProperties properties, ObjectProvider<SessionHandover> handover) {
+        return new GracefulShutdown(sessions, webSockets, properties.getShutdown().getTimeout(),
+                handover.getIfAvailable(() -> SessionHandover.NONE));
     }
 
     /**

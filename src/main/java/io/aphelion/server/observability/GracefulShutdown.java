@@ -15,7 +15,9 @@ import org.springframework.context.SmartLifecycle;
 
 /**
  * Ends every session before the web server stops, so that clients see 1001 rather than a dropped
- * socket (1006), and the game hears {@code sessionEnded(SHUTDOWN)} for each session.
+ * socket (1006), and the game hears {@code sessionEnded(SHUTDOWN)} for each session; in cluster
+ * mode with other nodes up, hands the sessions over to them first ({@link SessionHandover}: their
+ * clients get 1001 too and resume elsewhere, the game hears {@code sessionDeparted} instead).
  *
  * <p>On stop: stop admitting websockets (health goes OUT_OF_SERVICE, new upgrades are closed with
  * 1001), end every session with {@link SessionEndReason#SHUTDOWN} (its connections close with
@@ -37,13 +39,20 @@ public final class GracefulShutdown implements SmartLifecycle {
     private final SessionRegistry sessions;
     private final OpenWebSockets webSockets;
     private final Duration timeout;
+    private final SessionHandover handover;
 
     private volatile boolean running;
 
     public GracefulShutdown(SessionRegistry sessions, OpenWebSockets webSockets, Duration timeout) {
+        this(sessions, webSockets, timeout, SessionHandover.NONE);
+    }
+
+    /** @param handover where sessions go instead of ending (cluster mode: the other nodes), {@link SessionHandover#NONE} */
+    public GracefulShutdown(SessionRegistry sessions, OpenWebSockets webSockets, Duration timeout, SessionHandover handover) {
         this.sessions = sessions;
         this.webSockets = webSockets;
         this.timeout = timeout;
+        this.handover = handover;
     }
 
     /** Admits websockets: at start-up, and again when a stopped context is restarted. */
@@ -58,6 +67,10 @@ public final class GracefulShutdown implements SmartLifecycle {
         running = false;
         webSockets.stopAdmitting();
         int open = webSockets.count();
+        int handedOver = handover.handOverAll();
+        if (handedOver > 0) {
+            log.info("Shutting down: handed {} sessions over to the other nodes of the cluster", handedOver);
+        }
         int ended = sessions.closeAll(SessionEndReason.SHUTDOWN, REASON);
         // Websockets that had not sent their init packet have no session: close them too.
         webSockets.closeAll(CloseCodes.GOING_AWAY, REASON);

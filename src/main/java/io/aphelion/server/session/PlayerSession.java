@@ -487,6 +487,25 @@ public final class PlayerSession {
     }
 
     /**
+     * Closes every connection of the session with this code, the session living on: it waits to
+     * be resumed, with its unacked reliable messages, as after a drop (cluster drain: its client
+     * comes back through another node, where the session moves).
+     */
+    public void closeConnections(int code, String reason) {
+        List<ClientConnection> open;
+        lock.lock();
+        try {
+            open = new ArrayList<>(connections);
+        }
+        finally {
+            lock.unlock();
+        }
+        for (ClientConnection connection : open) {
+            connection.close(code, reason);
+        }
+    }
+
+    /**
      * Ends the session like {@link #close}, but only if it has no connection at this moment
      * (waiting to be resumed), decided under the lock so a resume cannot slip in between.
      *

@@ -296,6 +296,44 @@ class ClusterIT {
                 "Aphelion-Relay-Client: " + client };
     }
 
+    // --- drain: a stopped node hands its sessions over ---------------------------------------------------
+
+    @Test
+    void aStoppedNodeHandsItsSessionsOverAndTheirClientsResumeElsewhereWithTheirUnackedMessages() throws Exception {
+        LocalCluster cluster = CLUSTER.cluster();
+        int stopped = cluster.nodeCount() - 1;
+        Player sender = connect(node(0), null);
+        assertThat(sender.authenticate(uniqueNickname("DrainSender"))).isEqualTo(AuthenticateResponse.Error.OK);
+        // The receiver's session lives on the node that stops. It acks its authentication (so it is
+        // an acking client, whose packets are retained), then no more.
+        Player receiver = connect(node(stopped), null);
+        String nickname = uniqueNickname("Drained");
+        assertThat(receiver.authenticate(nickname)).isEqualTo(AuthenticateResponse.Error.OK);
+        receiver.assertTimeRoundTrip(1); // its packet carries the ack of the authenticate response
+        receiver.connection.autoAck(false);
+        List<Integer> expected = IntStream.rangeClosed(1, 20).boxed().toList();
+        expected.forEach(number -> sender.chat(String.valueOf(number)));
+        await().atMost(WAIT).untilAsserted(() -> assertThat(receiver.numbers(sender.nickname)).containsAll(expected));
+
+        int exit = cluster.stop(stopped); // SIGTERM; returns once the process exited
+        assertThat(receiver.connection.closeFuture().get(WAIT.toSeconds(), TimeUnit.SECONDS).code())
+                .as("the stopping node's client hears 1001").isEqualTo(CloseCodes.GOING_AWAY);
+        assertThat(exit).as("exit status after SIGTERM (0, or 143 for the JVM's own SIGTERM exit)").isIn(0, 143);
+
+        Player back = connect(balancer(), receiver.connection.token());
+        assertThat(back.connection.isNewSession()).as("the session lives on: handed over, not ended").isFalse();
+        await().atMost(WAIT).untilAsserted(() -> assertThat(new LinkedHashSet<>(back.numbers(sender.nickname)))
+                .as("the unacked messages, again, in order").containsExactlyElementsOf(expected));
+        // No SHUTDOWN for it: it still holds its nickname, and a newcomer cannot take it.
+        Player newcomer = connect(balancer(), null);
+        assertThat(newcomer.authenticate(nickname.toLowerCase())).isEqualTo(AuthenticateResponse.Error.NICKNAME_IN_USE);
+        sender.chat("after");
+        await().atMost(WAIT).untilAsserted(() -> assertThat(back.chats(sender.nickname)).contains("after"));
+        for (Player player : List.of(sender, back, newcomer)) {
+            player.connection.close(CloseCodes.NORMAL, "done");
+        }
+    }
+
     // --- helpers -------------------------------------------------------------------------------------
 
     private URI balancer() {
