@@ -78,10 +78,13 @@ results="$runs/results.tsv"
 : >"$results"
 
 pids=()
+# Newest first, each waited for: the nodes stop (and drop their Redis entries) before Redis does.
 stop_servers() {
-    local pid
-    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+    local i
+    for (( i=${#pids[@]}-1; i>=0; i-- )); do
+        kill "${pids[i]}" 2>/dev/null || true
+        wait "${pids[i]}" 2>/dev/null || true
+    done
     pids=()
 }
 trap stop_servers EXIT
