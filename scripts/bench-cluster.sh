@@ -11,7 +11,7 @@
 # only difference between local and relayed is the relay. A resume answered with another token
 # (the relay or the directory failed) stops the run.
 #
-#   scripts/bench-cluster.sh            (about 15 minutes with the defaults)
+#   scripts/bench-cluster.sh            (about 16 minutes with the defaults, more while others hold the lock)
 #
 # Each round and configuration, after an unrecorded warm-up run:
 #   handshakes   HANDSHAKE_SESSIONS game sessions, 256 in flight, idle    -> handshakes/s, cpu each
