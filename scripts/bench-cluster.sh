@@ -78,7 +78,7 @@ results="$runs/results.tsv"
 : >"$results"
 
 pids=()
-# Newest first, each waited for: the nodes stop (and drop their Redis entries) before Redis does.
+# Newest first, each waited for: the nodes stop before the Redis they use.
 stop_servers() {
     local i
     for (( i=${#pids[@]}-1; i>=0; i-- )); do
