@@ -4,7 +4,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
+import io.aphelion.wire.CloseCodes;
 import io.aphelion.wire.InitPacket;
+import io.aphelion.wire.SessionToken;
 import io.aphelion.wire.WireFormat;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -17,7 +19,10 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrame;
  * One simulated client on one websocket: sends the init packet once upgraded, waits for the
  * 32-byte token, then sends requests (protocol 1: a ping; protocol 2: a {@code time_request}),
  * each carrying the acks it owes, and acks the server's packets in an ack-only packet after
- * {@code ackDelay} when it has nothing to send.
+ * {@code ackDelay} when it has nothing to send. Given a token, it resumes that session instead of
+ * asking for a new one, and a reply with another token (a new session: the server did not find
+ * it, e.g. a relay or the cluster's directory failed) is counted and the connection closed, never
+ * measured.
  *
  * <p>Measures, per request, the round trip (from the echoed {@code client_time}) and, per payload
  * packet sent, the time until the server's ack covers it.
@@ -40,6 +45,8 @@ final class LoadConnection extends AphelionClientHandler {
     private final LoadStats stats;
     private final long ackDelayNanos;
     private final long connectStartNanos;
+    /** The session to resume (from {@link SessionOpener}); null: ask for a new session. */
+    private final SessionToken resume;
     /** Completes with true when the token arrived, false when the connection failed first. */
     final CompletableFuture<Boolean> handshake = new CompletableFuture<>();
     private boolean awaitingToken = true;
@@ -58,6 +65,11 @@ final class LoadConnection extends AphelionClientHandler {
     private boolean sending;
 
     LoadConnection(int protocol, LoadStats stats, long ackDelayNanos, long connectStartNanos) {
+        this(protocol, stats, ackDelayNanos, connectStartNanos, null);
+    }
+
+    LoadConnection(int protocol, LoadStats stats, long ackDelayNanos, long connectStartNanos, SessionToken resume) {
+        this.resume = resume;
         this.protocol = protocol;
         this.stats = stats;
         this.ackDelayNanos = ackDelayNanos;
@@ -66,7 +78,7 @@ final class LoadConnection extends AphelionClientHandler {
 
     @Override
     protected byte[] initPacket() {
-        return InitPacket.newSession(protocol, 1).encode();
+        return (resume == null ? InitPacket.newSession(protocol, 1) : new InitPacket(protocol, 1, resume)).encode();
     }
 
     @Override
@@ -95,9 +107,21 @@ final class LoadConnection extends AphelionClientHandler {
     }
 
     private void onInitReply(ByteBuf content) {
+        if (handshake.isDone()) {
+            return; // refused for a token mismatch, closing
+        }
         if (content.readableBytes() != WireFormat.S2C_INIT_LENGTH) {
             stats.error("init reply of " + content.readableBytes() + " bytes");
             ctx.close();
+            return;
+        }
+        if (resume != null && !resume.equals(InitPacket.decodeReply(content.nioBuffer()))) {
+            // A new session in place of ours: 1000 ends it; this connection is not measured.
+            stats.tokenMismatches.increment();
+            stats.error("token changed on resume");
+            closingByUs = true;
+            handshake.complete(false);
+            closeByUs(CloseCodes.NORMAL, "not the session asked for");
             return;
         }
         awaitingToken = false;

@@ -2,6 +2,7 @@ package io.aphelion.loadtest;
 
 import java.net.URI;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Locale;
 import java.util.function.BiConsumer;
 
@@ -15,6 +16,10 @@ final class LoadOptions {
             Options (durations: 500ms, 10s, 2m; plain numbers are seconds):
               --url URL                 websocket endpoint (default ws://127.0.0.1:8080/aphelion)
               --sessions N              sessions to open, one connection each (default 100)
+              --session-url URL         open each session here first (init without token, keep the token, close
+                                        4005: the session lives on), then connect to --url with that token; with
+                                        two cluster nodes every measured connection is relayed to this one
+                                        (default: none, new sessions on --url)
               --protocol 1|2            1: ping, 2: game with time_request (default 1)
               --ramp D                  spread the connects over D; 0: as fast as --connect-concurrency allows (default 0)
               --connect-concurrency N   handshakes in flight at once (default 256)
@@ -27,6 +32,8 @@ final class LoadOptions {
               --source-addresses N      spread connects over 127.0.1.1..N (loopback targets only; 0: OS default) (default 8)
               --metrics URL             server base URL for Actuator heap (e.g. http://127.0.0.1:8080); none: skip
               --server-pid PID          server process for jcmd GC.run before each heap reading, and for its cpu time
+              --cpu-pids PID,PID        processes whose cpu time, summed, gives the cpu per handshake and per round
+                                        trip (e.g. every node of a cluster and Redis) (default: --server-pid)
               --memory heap|rss         memory per session: heap (Actuator at --metrics) or the resident set of
                                         --server-pid (/proc/PID/status; for servers that are not JVMs; with
                                         --metrics, GET <metrics>/gc first: the uWebSockets.js peer's GC) (default heap)
@@ -34,6 +41,8 @@ final class LoadOptions {
             """;
 
     URI url = URI.create("ws://127.0.0.1:8080/aphelion");
+    /** Where each session is opened before its measured connection to {@link #url}; null: new sessions on the url. */
+    URI sessionUrl;
     int sessions = 100;
     int protocol = 1;
     Duration ramp = Duration.ZERO;
@@ -48,6 +57,8 @@ final class LoadOptions {
     int sourceAddresses = 8;
     String metrics;
     long serverPid;
+    /** Processes whose summed cpu time is reported; null: {@link #serverPid} alone. */
+    long[] cpuPids;
     /** Memory per session from the server's resident set rather than its heap ({@link ResidentMemory}). */
     boolean rss;
     boolean quiet;
@@ -59,6 +70,7 @@ final class LoadOptions {
         forEachOption(args, () -> options.quiet = true, (name, value) -> {
             switch (name) {
                 case "--url" -> options.url = URI.create(value);
+                case "--session-url" -> options.sessionUrl = URI.create(value);
                 case "--sessions" -> options.sessions = Integer.parseInt(value);
                 case "--protocol" -> options.protocol = Integer.parseInt(value);
                 case "--ramp" -> options.ramp = duration(value);
@@ -72,6 +84,7 @@ final class LoadOptions {
                 case "--source-addresses" -> options.sourceAddresses = Integer.parseInt(value);
                 case "--metrics" -> options.metrics = value;
                 case "--server-pid" -> options.serverPid = Long.parseLong(value);
+                case "--cpu-pids" -> options.cpuPids = pids(value);
                 case "--memory" -> options.rss = switch (value) {
                     case "heap" -> false;
                     case "rss" -> true;
@@ -109,6 +122,20 @@ final class LoadOptions {
             }
             option.accept(name, args[++i]);
         }
+    }
+
+    /** A comma-separated list of process ids, each positive. */
+    static long[] pids(String text) {
+        long[] pids = Arrays.stream(text.split(",")).map(String::trim).mapToLong(Long::parseLong).toArray();
+        if (pids.length == 0 || Arrays.stream(pids).anyMatch(pid -> pid <= 0)) {
+            throw new IllegalArgumentException("--cpu-pids must list process ids, e.g. 123,456");
+        }
+        return pids;
+    }
+
+    /** The processes whose cpu time is reported: {@link #cpuPids}, else {@link #serverPid} (none when 0). */
+    long[] cpuPids() {
+        return cpuPids != null ? cpuPids : new long[] { serverPid };
     }
 
     static Duration duration(String text) {

@@ -3,6 +3,7 @@ package io.aphelion.loadtest;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -12,7 +13,10 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import java.util.function.IntFunction;
 
+import io.aphelion.wire.SessionToken;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
@@ -28,15 +32,17 @@ import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
 import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 
 /**
- * One load run against one server: connect {@code sessions} (paced by the ramp and the connect
- * concurrency), read the memory (heap or RSS) per session when asked, send for warmup + duration, report, close.
+ * One load run against one server: with a session url, first open every session there (as fast
+ * as the connect concurrency allows, not measured but for its rate); connect {@code sessions}
+ * (paced by the ramp and the connect concurrency; with a session url, each resumes its session),
+ * read the memory (heap or RSS) per session when asked, send for warmup + duration, report, close.
  * Prints a progress line each second unless quiet.
  */
 final class LoadRun {
 
     /** What a run measured. Rates are per second; latencies in milliseconds. */
     record Result(String label, int sessions, int opened, double handshakesPerSecond,
-            double lastThirdHandshakesPerSecond, double handshakeP50, double handshakeP99, double roundTripsPerSecond, double rttP50, double rttP99, double rttP999,
+            double lastThirdHandshakesPerSecond, double sessionsOpenedFirstPerSecond, long tokenMismatches, double handshakeP50, double handshakeP99, double roundTripsPerSecond, double rttP50, double rttP99, double rttP999,
             double ackP50, double ackP99, double ackP999, long heapBytesPerSession, long rssBytesPerSession,
             double cpuMicrosPerHandshake, double cpuMicrosPerRoundTrip, Map<String, Long> closeCodes, Map<String, Long> errors) {
 
@@ -45,6 +51,13 @@ final class LoadRun {
             out.append(String.format("[%s] sessions=%d opened=%d%n", label, sessions, opened));
             out.append(String.format("[%s] handshakes/s=%.0f (last third of the burst: %.0f) handshake p50=%.3f p99=%.3f ms%n",
                     label, handshakesPerSecond, lastThirdHandshakesPerSecond, handshakeP50, handshakeP99));
+            if (!Double.isNaN(sessionsOpenedFirstPerSecond)) {
+                out.append(String.format("[%s] sessions opened first at the session url: %.0f/s%n", label, sessionsOpenedFirstPerSecond));
+            }
+            if (tokenMismatches > 0) {
+                out.append(String.format("[%s] TOKEN MISMATCH: %d resumes were answered with a new session, not theirs "
+                        + "(relay or directory failed): these connections were not measured%n", label, tokenMismatches));
+            }
             if (!Double.isNaN(rttP50)) {
                 out.append(String.format("[%s] round trips/s=%.0f%n", label, roundTripsPerSecond));
                 out.append(String.format("[%s] rtt p50=%.3f p99=%.3f p99.9=%.3f ms%n", label, rttP50, rttP99, rttP999));
@@ -97,13 +110,30 @@ final class LoadRun {
         String memoryKind = options.rss ? "RSS" : "heap";
         long memoryBefore = memory == null ? -1 : memory.bytesAfterGc();
 
+        // Sessions opened first elsewhere (not measured but for their rate).
+        List<SessionToken> tokens = null;
+        double sessionsOpenedFirstPerSecond = Double.NaN;
+        if (options.sessionUrl != null) {
+            long openStart = System.nanoTime();
+            tokens = openSessions(group);
+            sessionsOpenedFirstPerSecond = tokens.size() / ((System.nanoTime() - openStart) / 1e9);
+            log(String.format("opened %d/%d sessions at %s in %.2f s: %.0f/s", tokens.size(), options.sessions,
+                    options.sessionUrl, (System.nanoTime() - openStart) / 1e9, sessionsOpenedFirstPerSecond));
+        }
+
         // Connect phase.
-        stats.burst = options.sessions;
-        stats.lastThirdFrom = options.sessions - options.sessions / 3;
-        long connectCpu = ServerCpu.nanos(options.serverPid);
+        int connects = tokens == null ? options.sessions : tokens.size();
+        stats.connectsStarted.reset();
+        stats.burst = connects;
+        stats.lastThirdFrom = connects - connects / 3;
+        long connectCpu = ServerCpu.nanos(options.cpuPids());
         long connectStart = System.nanoTime();
         var connectProgress = progress.scheduleAtFixedRate(new Ticker("connect", connectStart, false), 1, 1, TimeUnit.SECONDS);
-        connect(group);
+        List<SessionToken> resumes = tokens;
+        connections.addAll(connectAll(group, options.url, options.ramp, connects,
+                i -> new LoadConnection(options.protocol, stats, options.ackDelay.toNanos(), System.nanoTime(),
+                        resumes == null ? null : resumes.get(i)),
+                connection -> connection.handshake));
         long connectEnd = System.nanoTime();
         double cpuPerHandshake = cpuMicrosPer(connectCpu, stats.handshakes());
         connectProgress.cancel(false);
@@ -133,7 +163,7 @@ final class LoadRun {
             Thread.sleep(options.warmup.toMillis());
         }
         stats.resetMessageWindow();
-        long windowCpu = ServerCpu.nanos(options.serverPid);
+        long windowCpu = ServerCpu.nanos(options.cpuPids());
         long windowStart = System.nanoTime();
         var runProgress = progress.scheduleAtFixedRate(new Ticker("run", windowStart, true), 1, 1, TimeUnit.SECONDS);
         Thread.sleep(options.duration.toMillis());
@@ -142,7 +172,7 @@ final class LoadRun {
         long windowEnd = System.nanoTime();
         runProgress.cancel(false);
         Result result = new Result(options.label, options.sessions, opened, handshakesPerSecond,
-                stats.lastThirdHandshakesPerSecond(), handshakeP50, handshakeP99,
+                stats.lastThirdHandshakesPerSecond(), sessionsOpenedFirstPerSecond, stats.tokenMismatches.sum(), handshakeP50, handshakeP99,
                 roundTrips / ((windowEnd - windowStart) / 1e9), stats.rtt.percentileMillis(50),
                 stats.rtt.percentileMillis(99), stats.rtt.percentileMillis(99.9), stats.ackLatency.percentileMillis(50),
                 stats.ackLatency.percentileMillis(99), stats.ackLatency.percentileMillis(99.9),
@@ -160,8 +190,22 @@ final class LoadRun {
         return result;
     }
 
-    private void connect(EventLoopGroup group) throws InterruptedException {
-        URI url = options.url;
+    /** Opens every session at the session url and closes its connection (4005); the tokens of those that opened. */
+    private List<SessionToken> openSessions(EventLoopGroup group) throws InterruptedException {
+        List<SessionOpener> openers = connectAll(group, options.sessionUrl, Duration.ZERO, options.sessions,
+                i -> new SessionOpener(options.protocol, stats), opener -> opener.opened);
+        List<SessionToken> tokens = new ArrayList<>(openers.size());
+        openers.forEach(opener -> tokens.add(opener.token));
+        return tokens;
+    }
+
+    /**
+     * Connects {@code count} websockets to {@code url}, each with the handler {@code make} returns for
+     * its index, paced by {@code ramp} and the connect concurrency; returns, once every one's
+     * {@code done} future completed, those whose future completed with true.
+     */
+    private <T extends AphelionClientHandler> List<T> connectAll(EventLoopGroup group, URI url, Duration ramp, int count,
+            IntFunction<T> make, Function<T, CompletableFuture<Boolean>> done) throws InterruptedException {
         int port = url.getPort() > 0 ? url.getPort() : 80;
         InetSocketAddress remote = new InetSocketAddress(url.getHost(), port);
         List<InetSocketAddress> sources = sourceAddresses(remote);
@@ -179,9 +223,10 @@ final class LoadRun {
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 30_000);
         Semaphore inFlight = new Semaphore(options.connectConcurrency);
         long start = System.nanoTime();
-        double perSession = options.ramp.isZero() ? 0 : (double) options.ramp.toNanos() / options.sessions;
-        List<CompletableFuture<Boolean>> handshakes = new ArrayList<>(options.sessions);
-        for (int i = 0; i < options.sessions; i++) {
+        double perSession = ramp.isZero() ? 0 : (double) ramp.toNanos() / count;
+        List<T> handlers = new ArrayList<>(count);
+        List<CompletableFuture<Boolean>> handshakes = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
             if (perSession > 0) {
                 long due = start + (long) (i * perSession);
                 long wait = due - System.nanoTime();
@@ -190,28 +235,30 @@ final class LoadRun {
                 }
             }
             inFlight.acquire();
-            LoadConnection connection = new LoadConnection(options.protocol, stats, options.ackDelay.toNanos(), System.nanoTime());
-            connection.handshake.whenComplete((ok, failure) -> inFlight.release());
-            connections.add(connection);
-            handshakes.add(connection.handshake);
+            T handler = make.apply(i);
+            CompletableFuture<Boolean> handshake = done.apply(handler);
+            handshake.whenComplete((ok, failure) -> inFlight.release());
+            handlers.add(handler);
+            handshakes.add(handshake);
             stats.connectsStarted.increment();
             Bootstrap one = bootstrap.clone().handler(new ChannelInitializer<SocketChannel>() {
                 @Override
                 protected void initChannel(SocketChannel channel) {
                     channel.pipeline().addLast(new HttpClientCodec(), new HttpObjectAggregator(8192),
-                            new WebSocketClientProtocolHandler(config), connection);
+                            new WebSocketClientProtocolHandler(config), handler);
                 }
             });
             ChannelFuture future = sources.isEmpty() ? one.connect(remote) : one.connect(remote, sources.get(i % sources.size()));
-            future.addListener(done -> {
-                if (!done.isSuccess()) {
-                    stats.error("connect: " + done.cause().getClass().getSimpleName());
-                    connection.handshake.complete(false);
+            future.addListener(connected -> {
+                if (!connected.isSuccess()) {
+                    stats.error("connect: " + connected.cause().getClass().getSimpleName());
+                    handshake.complete(false);
                 }
             });
         }
         CompletableFuture.allOf(handshakes.toArray(CompletableFuture[]::new)).join();
-        connections.removeIf(connection -> !connection.handshake.join());
+        handlers.removeIf(handler -> !done.apply(handler).join());
+        return handlers;
     }
 
     private List<InetSocketAddress> sourceAddresses(InetSocketAddress remote) {
@@ -228,7 +275,7 @@ final class LoadRun {
 
     /** Server CPU microseconds per event since {@code startCpu}, or NaN when the pid is unknown. */
     private double cpuMicrosPer(long startCpu, long events) {
-        long now = ServerCpu.nanos(options.serverPid);
+        long now = ServerCpu.nanos(options.cpuPids());
         return startCpu < 0 || now < 0 || events == 0 ? Double.NaN : (now - startCpu) / 1000.0 / events;
     }
 

@@ -22,6 +22,8 @@ final class LoadStats {
     final LongAdder packetsAcked = new LongAdder();
     final LongAdder ackOnlySent = new LongAdder();
     final Histogram handshakeLatency = new Histogram();
+    /** Resumes answered with another token than the one presented (a new session: the measurement is wrong). */
+    final LongAdder tokenMismatches = new LongAdder();
     /** Handshakes completed, counted exactly (the last third of a burst is timed from it). */
     private final AtomicLong handshakes = new AtomicLong();
     /** The handshake count that starts the last third of the burst; set before connecting. */

@@ -27,6 +27,11 @@ public final class LoadTool {
         }
         LoadRun.Result result = new LoadRun(options).run();
         System.out.print(result.report());
+        if (result.tokenMismatches() > 0) {
+            System.err.printf("[%s] %d resumes came back with another token: the sessions were not relayed to their owner;"
+                    + " this run measured the wrong thing%n", options.label, result.tokenMismatches());
+            System.exit(3);
+        }
         System.exit(result.opened() == options.sessions ? 0 : 1);
     }
 }

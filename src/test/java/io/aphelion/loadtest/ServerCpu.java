@@ -17,6 +17,19 @@ final class ServerCpu {
     private ServerCpu() {
     }
 
+    /** CPU nanoseconds used by these processes together, or -1 when one of them is unknown. */
+    static long nanos(long[] pids) {
+        long sum = 0;
+        for (long pid : pids) {
+            long nanos = nanos(pid);
+            if (nanos < 0) {
+                return -1;
+            }
+            sum += nanos;
+        }
+        return sum;
+    }
+
     /** CPU nanoseconds used by the process, or -1 when unknown (no pid, not Linux). */
     static long nanos(long pid) {
         if (pid <= 0) {
