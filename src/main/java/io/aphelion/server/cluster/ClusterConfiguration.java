@@ -116,18 +116,29 @@ public class ClusterConfiguration {
     /** The other nodes for {@code GameSessions}, and where this node's sessions go when it stops ({@link SessionHandover}). */
     @Bean
     ClusterMessages aphelionOtherNodes(ClusterRedis redis, ClusterNodes nodes, ClusterDirectory directory, SessionRegistry registry,
-            ObjectProvider<GameSessions> gameSessions, ScheduledExecutorService aphelionClusterThread) {
-        return new ClusterMessages(redis, nodes, directory, registry, gameSessions::getObject, aphelionClusterThread);
+            ObjectProvider<GameSessions> gameSessions, ScheduledExecutorService aphelionClusterThread,
+            ExecutorService aphelionClusterMessagesThread, AphelionProperties properties) {
+        return new ClusterMessages(redis, nodes, directory, registry, gameSessions::getObject, aphelionClusterThread,
+                aphelionClusterMessagesThread, properties.getShutdown().getTimeout());
+    }
+
+    /**
+     * The one thread that handles what comes from Redis, in the order published (Spring's default
+     * runs each message on a thread of its own, and two broadcasts of one sender could swap); a
+     * drain's hand-overs run there too.
+     */
+    @Bean(destroyMethod = "shutdown")
+    ExecutorService aphelionClusterMessagesThread() {
+        return Executors.newSingleThreadExecutor(daemonThreads("aphelion-cluster-messages"));
     }
 
     @Bean
-    RedisMessageListenerContainer aphelionClusterListener(RedisConnectionFactory redis, ClusterMessages messages) {
+    RedisMessageListenerContainer aphelionClusterListener(RedisConnectionFactory redis, ClusterMessages messages,
+            ExecutorService aphelionClusterMessagesThread) {
         RedisMessageListenerContainer container = new RedisMessageListenerContainer();
         container.setConnectionFactory(redis);
         container.setPhase(REDIS_PHASE); // it still listens while the node hands its sessions over
-        // One thread, so messages are handled in the order they were published (Spring's default
-        // runs each on a thread of its own, and two broadcasts of one sender could swap).
-        container.setTaskExecutor(Executors.newSingleThreadExecutor(daemonThreads("aphelion-cluster-messages")));
+        container.setTaskExecutor(aphelionClusterMessagesThread);
         for (String channel : messages.channels()) {
             container.addMessageListener(messages, new ChannelTopic(channel));
         }

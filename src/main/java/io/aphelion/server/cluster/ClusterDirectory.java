@@ -162,6 +162,7 @@ final class ClusterDirectory implements SessionDirectory {
     @Override
     public synchronized long nextId() {
         if (idsLeft == 0) {
+            requireReachable();
             Long last = unavailableAs4105(() -> redis.script("session-ids", ID_BLOCK_SCRIPT, List.of(redis.key("session-ids")),
                     String.valueOf(ID_BLOCK), String.valueOf(System.currentTimeMillis() * 1000)));
             nextId = last - ID_BLOCK + 1;
@@ -173,6 +174,7 @@ final class ClusterDirectory implements SessionDirectory {
 
     @Override
     public Located locate(InitPacket init, ClientConnection connection) {
+        requireReachable();
         String h = digest(init.token());
         List<String> entry = entry(h);
         for (int tries = 0; nodes.id().equals(entry.get(0)) && owned.containsKey(h) && tries < 40; tries++) {
@@ -181,7 +183,12 @@ final class ClusterDirectory implements SessionDirectory {
             entry = entry(h);
         }
         String owner = entry.get(0);
-        if (owner == null || owner.equals(nodes.id()) || !String.valueOf(init.protocol()).equals(entry.get(1))) {
+        if (nodes.id().equals(owner) && String.valueOf(init.protocol()).equals(entry.get(1))) {
+            // The directory names this node, but the session is not in the registry: its hand-over
+            // to here is on its way (the registry did not have it a moment ago). Not a new session.
+            throw new ProtocolViolationException(CloseCodes.CLUSTER_UNAVAILABLE, "The session is moving here: try again");
+        }
+        if (owner == null || !String.valueOf(init.protocol()).equals(entry.get(1))) {
             return null; // unknown, ended, or of another protocol: a new session, as on one node
         }
         ClusterNodes.Peer peer = unavailableAs4105(() -> nodes.peer(owner));
@@ -228,24 +235,47 @@ final class ClusterDirectory implements SessionDirectory {
         if (snapshot == null) {
             return null;
         }
+        Long epoch;
         try {
-            Long epoch = redis.script("move", MOVE, List.of(redis.key("session:" + h)), nodes.id(), epochOf(snapshot.id()), requester);
-            if (epoch == null || epoch == 0) {
-                log.warn("Session {} left this node, but the directory names another owner: it was not handed over", snapshot.id());
-                return null;
-            }
-            ownershipChanges.increment();
-            log.debug("Session {} moved to node {}", snapshot.id(), requester);
-            return new Handover(snapshot, String.valueOf(epoch));
+            epoch = redis.script("move", MOVE, List.of(redis.key("session:" + h)), nodes.id(), epochOf(snapshot.id()), requester);
         }
         catch (ClusterUnavailableException ex) {
-            log.warn("Session {} left this node, but its move could not be recorded: {}", snapshot.id(), ex.getMessage());
+            log.warn("Session {} could not be handed over, it stays: {}", snapshot.id(), ex.getMessage());
+            epoch = null;
+        }
+        if (epoch == null || epoch == 0) {
+            // Not recorded: the session stays here, as it was (it waits for its client again).
+            if (registry.arrive(snapshot) == null) {
+                log.warn("Session {} could not be handed over nor taken back", snapshot.id());
+            }
             return null;
         }
-        finally {
-            owned.remove(h);
-            epochs.remove(snapshot.id());
+        owned.remove(h);
+        epochs.remove(snapshot.id());
+        ownershipChanges.increment();
+        log.debug("Session {} moved to node {}", snapshot.id(), requester);
+        return new Handover(snapshot, String.valueOf(epoch));
+    }
+
+    /**
+     * Gives a session back to this node's registry after its hand-over was recorded but could not
+     * be announced (the new owner never heard of it): the directory is set back to this node.
+     */
+    void takeBack(Handover handover, String to) {
+        SessionSnapshot snapshot = handover.snapshot();
+        String h = digest(snapshot.token());
+        try {
+            Long epoch = redis.script("move", MOVE, List.of(redis.key("session:" + h)), to, handover.epoch(), nodes.id());
+            if (epoch != null && epoch != 0) {
+                tookOver(snapshot, String.valueOf(epoch));
+                registry.arrive(snapshot);
+                return;
+            }
         }
+        catch (ClusterUnavailableException ex) {
+            // lost below
+        }
+        log.warn("Session {} was handed over to node {} but never reached it, and could not be taken back", snapshot.id(), to);
     }
 
     /** A session handed over: what the new owner needs, and the epoch it owns it under. */
@@ -275,6 +305,7 @@ final class ClusterDirectory implements SessionDirectory {
 
     @Override
     public void started(PlayerSession session) {
+        requireReachable();
         String h = digest(session.token());
         Long claimed = unavailableAs4105(() -> redis.script("claim", CLAIM,
                 List.of(redis.key("session:" + h), redis.key("session-id:" + session.id())),
@@ -394,6 +425,16 @@ final class ClusterDirectory implements SessionDirectory {
             throw new IllegalStateException(ex);
         }
         return HexFormat.of().formatHex(digest.digest(token.toBytes()), 0, 16);
+    }
+
+    /**
+     * While the heartbeat finds Redis out of reach, an init packet that needs the directory is
+     * answered with 4105 at once, instead of waiting for Redis's timeout on the reading thread.
+     */
+    private void requireReachable() {
+        if (!nodes.reachable()) {
+            throw new ProtocolViolationException(CloseCodes.CLUSTER_UNAVAILABLE, "Cluster unavailable: Redis is out of reach");
+        }
     }
 
     /** Runs a directory step the client waits for: a Redis failure closes its connection with 4105. */

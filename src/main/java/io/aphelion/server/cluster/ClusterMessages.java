@@ -14,6 +14,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -66,6 +67,9 @@ final class ClusterMessages implements OtherNodes, MessageListener, SessionHando
     /** On the broadcast channel: a broadcast (the other kind there is {@link #MOVED}). */
     private static final byte BROADCAST = 8;
 
+    /** Rounds of a drain over the sessions that could not move yet (a game call of theirs still ran). */
+    private static final int DRAIN_PASSES = 50;
+
     /** How long a node passes on to its new owner what still comes to it for a session it handed over. */
     static final Duration DEPARTURE_MEMORY = Duration.ofSeconds(30);
 
@@ -81,9 +85,18 @@ final class ClusterMessages implements OtherNodes, MessageListener, SessionHando
     /** Sessions this node handed over lately, by id. */
     private final ConcurrentHashMap<Long, Departure> departures = new ConcurrentHashMap<>();
     private final AtomicLong requests = new AtomicLong();
+    /** The one thread that handles what comes from Redis (the listener container's executor). */
+    private final ExecutorService handler;
+    private final Duration drainTimeout;
 
+    /**
+     * @param handler the one thread the listener container hands messages to
+     * @param drainTimeout how long a stopping node hands its sessions over at most
+     */
     ClusterMessages(ClusterRedis redis, ClusterNodes nodes, ClusterDirectory directory, SessionRegistry registry,
-            Supplier<GameSessions> gameSessions, Executor writer) {
+            Supplier<GameSessions> gameSessions, Executor writer, ExecutorService handler, Duration drainTimeout) {
+        this.handler = handler;
+        this.drainTimeout = drainTimeout;
         this.redis = redis;
         this.nodes = nodes;
         this.directory = directory;
@@ -178,39 +191,79 @@ final class ClusterMessages implements OtherNodes, MessageListener, SessionHando
         for (PlayerSession session : sessions) {
             session.closeConnections(CloseCodes.GOING_AWAY, "Server shutting down: resume with your token");
         }
+        long deadline = System.nanoTime() + drainTimeout.toNanos();
         int handedOver = 0;
-        for (PlayerSession session : sessions) {
-            ClusterNodes.Peer taker = takers.get(handedOver % takers.size());
-            try {
-                if (handOver(directory.digest(session.token()), taker.id(), 0)) {
-                    handedOver++;
+        for (int pass = 0; pass < DRAIN_PASSES && !sessions.isEmpty() && System.nanoTime() < deadline; pass++) {
+            List<PlayerSession> busy = new java.util.ArrayList<>();
+            for (PlayerSession session : sessions) {
+                if (System.nanoTime() >= deadline) {
+                    break;
+                }
+                ClusterNodes.Peer taker = takers.get(handedOver % takers.size());
+                String h = directory.digest(session.token());
+                // On the handler's own thread, so a hand-over sits in one place among the broadcasts and
+                // commands it handles (as a move that another node asked for does).
+                java.util.concurrent.Future<Boolean> done = handler.submit(() -> handOver(h, taker.id(), 0));
+                try {
+                    if (done.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                        handedOver++;
+                    }
+                    else if (session.state() != PlayerSession.State.ENDED) {
+                        busy.add(session); // its game call still runs, or its client came back here: once more
+                    }
+                }
+                catch (ExecutionException | TimeoutException ex) {
+                    log.warn("Session {} could not be handed over: {}", session.id(), ex.toString());
+                }
+                catch (InterruptedException ex) {
+                    Thread.currentThread().interrupt();
+                    return handedOver;
                 }
             }
-            catch (IOException | ClusterUnavailableException ex) {
-                log.warn("Session {} could not be handed over: {}", session.id(), ex.getMessage());
+            sessions = busy;
+            if (!sessions.isEmpty()) {
+                sleepQuietly(20);
             }
         }
         return handedOver;
     }
 
-    /** Hands the session keyed {@code h} over to {@code to}, if it has no connection here; false when it stays. */
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        }
+        catch (InterruptedException ex) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Hands the session keyed {@code h} over to {@code to}, if it has no connection here; false
+     * when it stays. On the handler's thread only.
+     */
     private boolean handOver(String h, String to, long request) throws IOException {
-        String requester = to;
-        ClusterDirectory.Handover handover = directory.handOver(h, requester);
+        ClusterDirectory.Handover handover = directory.handOver(h, to);
         if (handover == null) {
             return false;
         }
         SessionSnapshot snapshot = handover.snapshot();
-        departures.put(snapshot.id(), new Departure(requester, snapshot.attributes(), System.nanoTime()));
-        publishNow("moved", broadcastChannel(), encode(out -> {
-            out.writeByte(MOVED);
-            out.writeUTF(nodes.id());
-            out.writeUTF(requester);
-            out.writeLong(request);
-            out.writeUTF(handover.epoch());
-            SnapshotCodec.write(snapshot, out);
-        }));
-        return true;
+        departures.put(snapshot.id(), new Departure(to, snapshot.attributes(), System.nanoTime()));
+        try {
+            publishNow("moved", broadcastChannel(), encode(out -> {
+                out.writeByte(MOVED);
+                out.writeUTF(nodes.id());
+                out.writeUTF(to);
+                out.writeLong(request);
+                out.writeUTF(handover.epoch());
+                SnapshotCodec.write(snapshot, out);
+            }));
+            return true;
+        }
+        catch (ClusterUnavailableException ex) {
+            departures.remove(snapshot.id());
+            directory.takeBack(handover, to); // the new owner never hears of it: it stays here
+            return false;
+        }
     }
 
     /** A hand-over, as every node sees it on the broadcast channel. */
@@ -266,6 +319,8 @@ final class ClusterMessages implements OtherNodes, MessageListener, SessionHando
 
     /** Passes on to their new owners the broadcasts that came between a hand-over's request and the hand-over itself. */
     private void forwardToDepartures(byte[] payload, Delivery delivery, String attribute) {
+        long now = System.nanoTime();
+        departures.values().removeIf(departure -> now - departure.atNanos > DEPARTURE_MEMORY.toNanos());
         for (Map.Entry<Long, Departure> entry : departures.entrySet()) {
             Departure departure = entry.getValue();
             if (!departure.handedOver && (attribute == null || departure.attributes.containsKey(attribute))) {

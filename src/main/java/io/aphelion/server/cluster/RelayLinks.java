@@ -72,7 +72,7 @@ final class RelayLinks {
                 .description("Client connections this node relays to the node that owns their session, open now")
                 .register(meters);
         this.opened = Counter.builder("aphelion.cluster.relays.opened")
-                .description("Client connections this node relayed to the node that owns their session")
+                .description("Relay links this node started for client connections (opened or not: failures close the client with 4105)")
                 .register(meters);
     }
 

@@ -40,6 +40,7 @@ public final class HandshakeService implements InitPacketInterceptor {
             }
         }
         this.protocols = Map.copyOf(byId);
+        protocols.values().forEach(protocol -> registry.serve(protocol.id(), protocol.listener()));
     }
 
     /** The protocol served under this id, if any. */

@@ -322,9 +322,12 @@ public final class ClientConnection implements FrameSink.Source {
      */
     void relayTo(Relay relay) {
         synchronized (this) {
-            relayedFrames = new ArrayDeque<>();
+            if (relayedFrames == null) {
+                relayedFrames = new ArrayDeque<>();
+            }
         }
         this.relay = relay;
+        sink.wake(); // the owner's first frames may have come in while the relay was being set
     }
 
     /** Whether this websocket reached this node through another node's relay (cluster mode). */
@@ -342,6 +345,9 @@ public final class ClientConnection implements FrameSink.Source {
             return;
         }
         synchronized (this) {
+            if (relayedFrames == null) {
+                relayedFrames = new ArrayDeque<>(); // the owner answered before the relay was set
+            }
             relayedFrames.addLast(frame);
         }
         sink.wake();
@@ -582,7 +588,7 @@ public final class ClientConnection implements FrameSink.Source {
 
     /**
      * Removes every message this connection still holds that must be delivered elsewhere, in
-     * their original order: retained unacked ones, then queued ones. Volatile ones are released
+     * the order the session first queued them (retained unacked ones and queued ones alike). Volatile ones are released
      * instead. (A message pulled for a client that never acks was released when it was pulled: it
      * counts as delivered once handed to the socket.) Under the session's lock, once the connection is gone.
      */
@@ -595,6 +601,14 @@ public final class ClientConnection implements FrameSink.Source {
             keepIfReliable(session, undelivered, message);
         }
         queue.clear();
+        if (undelivered.size() > 1) {
+            // Retained ones are in the order they were written, which may not be the session's
+            // (some were sent again here after another connection was lost): the session's order wins.
+            Outbound[] sorted = undelivered.toArray(new Outbound[0]);
+            java.util.Arrays.sort(sorted, java.util.Comparator.comparingLong(message -> message.sequence));
+            undelivered.clear();
+            java.util.Collections.addAll(undelivered, sorted);
+        }
         return undelivered;
     }
 

@@ -12,6 +12,12 @@ public final class Outbound implements AckTracker.Timestamped {
 
     final byte[] payload;
     final boolean reliable;
+    /**
+     * Its place among its session's messages (set under the session's lock as it is queued): what
+     * is sent again after a lost connection goes out in this order, whichever connections the
+     * messages were routed to.
+     */
+    long sequence;
     /** When the packet carrying it was handed to the socket ({@link io.aphelion.server.support.Scheduler#nanoTime()}); 0 before. */
     private long sentAtNanos;
 

@@ -104,6 +104,8 @@ public final class PlayerSession {
     private volatile State state = State.LIVE;
     /** Start of the next routing scan, so ties rotate. */
     private int rotation;
+    /** The last message's {@link Outbound#sequence}. */
+    private long sequence;
     private Cancellable expiryTimer = Cancellable.NONE;
     /** Bumped each time the session detaches, so a stale expiry timer does nothing. */
     private int detachGeneration;
@@ -197,6 +199,7 @@ public final class PlayerSession {
             if (state == State.ENDED) {
                 return false;
             }
+            message.sequence = ++sequence;
             boolean reserved = reserveLocked(message);
             if (!reserved && acking == Acking.UNDECIDED && retainedLocked() > 0) {
                 // Its unacked packets would overflow the buffer before it ever acked: a non-acking client.
@@ -360,16 +363,14 @@ public final class PlayerSession {
                 metrics.resent(undelivered.size());
             }
             if (connections.isEmpty()) {
-                while (!undelivered.isEmpty()) {
-                    pendingLocked().addFirst(undelivered.pollLast());
-                }
+                mergeLocked(pendingLocked(), undelivered);
                 state = State.DETACHED;
                 book.detached(this); // after the state: the book tells a detach from an end by it
                 scheduleExpiryLocked(settings.expiry());
             }
             else if (!undelivered.isEmpty()) {
                 target = routeLocked();
-                target.queue.addAll(undelivered);
+                mergeLocked(target.queue, undelivered);
             }
         }
         finally {
@@ -392,12 +393,13 @@ public final class PlayerSession {
      * stops working on this node, its buffers are released, and its listener hears
      * {@code sessionDeparted} (not {@code sessionEnded}): the session goes on elsewhere.
      *
-     * @return what the other node needs to go on, or null when the session has a connection or ended
+     * @return what the other node needs to go on, or null when the session has a connection,
+     *         ended, or its protocol is still handling something of it ({@link SessionListener#busy})
      */
     SessionSnapshot depart() {
         lock.lock();
         try {
-            if (state != State.DETACHED) {
+            if (state != State.DETACHED || listener.busy(this)) {
                 return null;
             }
             List<SessionSnapshot.Pending> waiting = new ArrayList<>();
@@ -441,6 +443,7 @@ public final class PlayerSession {
             }
             for (SessionSnapshot.Pending message : snapshot.pending()) {
                 Outbound outbound = new Outbound(message.payload(), message.reliable());
+                outbound.sequence = ++session.sequence;
                 if (session.reserveLocked(outbound)) {
                     session.pendingLocked().addLast(outbound);
                 }
@@ -595,6 +598,27 @@ public final class PlayerSession {
             }
         }
         return best;
+    }
+
+    /**
+     * Merges messages to be sent again into a queue, both in their original order: so the client
+     * gets what it missed in the order it was first sent, even when the messages had been routed
+     * to several connections.
+     */
+    private static void mergeLocked(ArrayDeque<Outbound> queue, ArrayDeque<Outbound> again) {
+        if (again.isEmpty()) {
+            return;
+        }
+        if (queue.isEmpty() || queue.peekLast().sequence < again.peekFirst().sequence) {
+            queue.addAll(again);
+            return;
+        }
+        ArrayDeque<Outbound> merged = new ArrayDeque<>(queue.size() + again.size());
+        while (!queue.isEmpty() || !again.isEmpty()) {
+            boolean fromAgain = queue.isEmpty() || (!again.isEmpty() && again.peekFirst().sequence < queue.peekFirst().sequence);
+            merged.addLast(fromAgain ? again.pollFirst() : queue.pollFirst());
+        }
+        queue.addAll(merged);
     }
 
     private ArrayDeque<Outbound> pendingLocked() {

@@ -54,4 +54,13 @@ public interface SessionListener<M> {
      */
     default void sessionDeparted(PlayerSession session) {
     }
+
+    /**
+     * Whether the protocol still has work of this session under way (a message being handled):
+     * such a session does not move to another node now, so what that work sends is not lost.
+     * Called under the session's lock; must not block.
+     */
+    default boolean busy(PlayerSession session) {
+        return false;
+    }
 }

@@ -94,7 +94,12 @@ public final class SessionRegistry {
                     }
                 }
             }
-            else if (existing == null && !connection.relayedIn()) {
+            else if (existing == null && connection.relayedIn() && directory != SessionDirectory.LOCAL) {
+                // Relayed here by a node whose directory named this one, but the session is not (or no
+                // longer, or not yet) here: it is moving. The client tries again, rather than getting a new session.
+                throw new ProtocolViolationException(CloseCodes.CLUSTER_UNAVAILABLE, "The session is moving between nodes: try again");
+            }
+            else if (existing == null) {
                 // Not ours: maybe another node's. A connection relayed here is never relayed on.
                 listeners.putIfAbsent(protocol, listener);
                 SessionDirectory.Located found = directory.locate(init, connection);
@@ -132,6 +137,11 @@ public final class SessionRegistry {
         book.connected(created);
         created.attach(connection, true);
         return created;
+    }
+
+    /** Registers the listener of a protocol served here, so that sessions of it can move here from other nodes. */
+    public void serve(int protocol, SessionListener<?> listener) {
+        listeners.put(protocol, listener);
     }
 
     /**

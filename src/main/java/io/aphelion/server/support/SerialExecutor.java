@@ -68,6 +68,11 @@ public final class SerialExecutor {
         this.retries = retries;
     }
 
+    /** Whether no task is queued or running now. */
+    public boolean idle() {
+        return pending == 0;
+    }
+
     /**
      * Queues a task.
      *

@@ -441,6 +441,40 @@ class SessionStateTest {
     }
 
     @Test
+    void messagesSentAgainAfterLostConnectionsComeInTheOrderTheyWereFirstSent() {
+        FakeSink a = new FakeSink();
+        ClientConnection first = connect(a, null);
+        FakeSink b = new FakeSink();
+        ClientConnection second = connect(b, token(a));
+        PlayerSession session = first.session();
+        session.send("warm-a".getBytes(), Delivery.RELIABLE);
+        session.send("warm-b".getBytes(), Delivery.RELIABLE);
+        packet(first, 1, "");
+        packet(second, 1, "");
+        // Written on both connections (routing alternates) and never acked.
+        List<String> sent = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            sent.add("m" + i);
+            session.send(("m" + i).getBytes(), Delivery.RELIABLE);
+        }
+        assertThat(payloads(a).stream().filter(sent::contains)).isNotEmpty();
+        assertThat(payloads(b).stream().filter(sent::contains)).isNotEmpty();
+
+        second.onClosed(1006); // b's share goes to a, which sent its own share already
+        for (int i = 8; i < 10; i++) {
+            sent.add("m" + i);
+            session.send(("m" + i).getBytes(), Delivery.RELIABLE);
+        }
+        FakeSink c = new FakeSink();
+        ClientConnection third = connect(c, token(a));
+        first.onClosed(1006); // everything a held, in the session's order, goes to c
+
+        List<String> onC = payloads(c).stream().filter(sent::contains).toList();
+        assertThat(onC).containsExactlyElementsOf(sent);
+        assertThat(third.isOpen()).isTrue();
+    }
+
+    @Test
     void reliableMessagesWaitForTheConnectionThatResumes() {
         FakeSink a = new FakeSink();
         ClientConnection connection = connect(a, null);

@@ -89,6 +89,13 @@ public final class GameProtocol<C extends MessageLite, S extends MessageLite> im
         event(handle, "sessionArrived", () -> service.sessionArrived(handle));
     }
 
+    /** A session whose service calls are queued or running stays until they are done (its answers would be lost). */
+    @Override
+    public boolean busy(PlayerSession session) {
+        SessionHandle<S> handle = handle(session);
+        return handle != null && !handle.executor.idle();
+    }
+
     @Override
     public void sessionDeparted(PlayerSession session) {
         SessionHandle<S> handle = handle(session);
