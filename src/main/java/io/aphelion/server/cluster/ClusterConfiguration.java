@@ -89,9 +89,12 @@ public class ClusterConfiguration {
     }
 
     @Bean
-    ClusterNodes aphelionClusterNodes(ClusterRedis redis, AphelionProperties properties, ScheduledExecutorService aphelionClusterThread) {
+    ClusterNodes aphelionClusterNodes(ClusterRedis redis, AphelionProperties properties) {
         AphelionProperties.Cluster cluster = properties.getCluster();
-        return new ClusterNodes(redis, cluster.getHeartbeatInterval(), cluster.getNodeTimeout(), aphelionClusterThread);
+        // A thread of its own: the heartbeat never waits behind writes queued while Redis was slow.
+        ScheduledThreadPoolExecutor heartbeat = new ScheduledThreadPoolExecutor(1, daemonThreads("aphelion-cluster-heartbeat"));
+        heartbeat.setRemoveOnCancelPolicy(true);
+        return new ClusterNodes(redis, cluster.getHeartbeatInterval(), cluster.getNodeTimeout(), heartbeat);
     }
 
     @Bean
@@ -224,7 +227,7 @@ public class ClusterConfiguration {
                 public int connected(int protocol) {
                     return registry.connectedSessions(protocol);
                 }
-            }, () -> directory.reclaim(registry.all()));
+            }, () -> thread.execute(() -> directory.reclaim(registry.all()))); // behind the writes, not on the heartbeat
         }
 
         private String ownHost() {

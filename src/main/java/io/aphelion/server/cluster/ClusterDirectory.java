@@ -377,6 +377,15 @@ final class ClusterDirectory implements SessionDirectory {
      * may have restarted empty). Runs on the cluster's thread.
      */
     void reclaim(Iterable<PlayerSession> owned) {
+        try {
+            reclaimAll(owned);
+        }
+        catch (ClusterUnavailableException ex) {
+            log.warn("Writing this node's sessions' entries again stopped: {} (the next recovery writes them all)", ex.getMessage());
+        }
+    }
+
+    private int reclaimAll(Iterable<PlayerSession> owned) {
         int count = 0;
         for (PlayerSession session : owned) {
             if (session.state() == PlayerSession.State.ENDED) {
@@ -395,6 +404,7 @@ final class ClusterDirectory implements SessionDirectory {
             count++;
         }
         log.info("Wrote the directory entries of {} session(s) this node owns again", count);
+        return count;
     }
 
     /** Drops the entry of a session whose owner is gone (fenced: only if that node still owns it). */

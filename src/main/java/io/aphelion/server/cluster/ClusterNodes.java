@@ -255,6 +255,7 @@ final class ClusterNodes implements ClusterHealth {
             heartbeat.cancel(false);
             heartbeat = null;
         }
+        thread.shutdown();
         try {
             redis.call("leave", () -> {
                 redis.strings().delete(redis.key("node:" + id));
