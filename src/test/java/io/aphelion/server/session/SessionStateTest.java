@@ -409,16 +409,11 @@ class SessionStateTest {
 
     @Test
     void reliableMessagesOfALostConnectionAreSentAgainInOrderOnAnother() {
-        FakeSink a = new FakeSink();
-        ClientConnection first = connect(a, null);
-        FakeSink b = new FakeSink();
-        ClientConnection second = connect(b, token(a));
-        PlayerSession session = first.session();
-        // Make both connections "acking" clients.
-        session.send("warm-a".getBytes(), Delivery.RELIABLE);
-        session.send("warm-b".getBytes(), Delivery.RELIABLE);
-        packet(first, 1, "");
-        packet(second, 1, "");
+        TwoConnections two = twoAckingConnections();
+        FakeSink a = two.a();
+        FakeSink b = two.b();
+        ClientConnection second = two.second();
+        PlayerSession session = two.session();
 
         b.stall();
         a.stall();
@@ -442,15 +437,12 @@ class SessionStateTest {
 
     @Test
     void messagesSentAgainAfterLostConnectionsComeInTheOrderTheyWereFirstSent() {
-        FakeSink a = new FakeSink();
-        ClientConnection first = connect(a, null);
-        FakeSink b = new FakeSink();
-        ClientConnection second = connect(b, token(a));
-        PlayerSession session = first.session();
-        session.send("warm-a".getBytes(), Delivery.RELIABLE);
-        session.send("warm-b".getBytes(), Delivery.RELIABLE);
-        packet(first, 1, "");
-        packet(second, 1, "");
+        TwoConnections two = twoAckingConnections();
+        FakeSink a = two.a();
+        FakeSink b = two.b();
+        ClientConnection first = two.first();
+        ClientConnection second = two.second();
+        PlayerSession session = two.session();
         // Written on both connections (routing alternates) and never acked.
         List<String> sent = new ArrayList<>();
         for (int i = 0; i < 8; i++) {
@@ -472,6 +464,27 @@ class SessionStateTest {
         List<String> onC = payloads(c).stream().filter(sent::contains).toList();
         assertThat(onC).containsExactlyElementsOf(sent);
         assertThat(third.isOpen()).isTrue();
+    }
+
+    /** One session's two connections, each with a packet acked: the client is an acking one. */
+    private record TwoConnections(FakeSink a, ClientConnection first, FakeSink b, ClientConnection second) {
+
+        PlayerSession session() {
+            return first.session();
+        }
+    }
+
+    private TwoConnections twoAckingConnections() {
+        FakeSink a = new FakeSink();
+        ClientConnection first = connect(a, null);
+        FakeSink b = new FakeSink();
+        ClientConnection second = connect(b, token(a));
+        PlayerSession session = first.session();
+        session.send("warm-a".getBytes(), Delivery.RELIABLE);
+        session.send("warm-b".getBytes(), Delivery.RELIABLE);
+        packet(first, 1, "");
+        packet(second, 1, "");
+        return new TwoConnections(a, first, b, second);
     }
 
     @Test
