@@ -19,7 +19,7 @@
 # runs only the ping scenarios (protocol 1 answers on the connection the ping came on), and each
 # run reports how many packets reached the kept connections (kept_connection_packets, 0 expected).
 #
-#   scripts/bench-cluster.sh            (about 20 minutes with the defaults, more while others hold the lock)
+#   scripts/bench-cluster.sh            (about 15 minutes with the defaults, more while others hold the lock)
 #
 # Each round and configuration, after an unrecorded warm-up run:
 #   handshakes   HANDSHAKE_SESSIONS game sessions, 256 in flight, idle    -> handshakes/s, cpu each
