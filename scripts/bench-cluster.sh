@@ -1,23 +1,33 @@
 #!/usr/bin/env bash
 # Cluster mode against one node, side by side in one run, with the same load client
-# (io.aphelion.loadtest.LoadTool), on loopback. Three configurations, alternated round by round:
+# (io.aphelion.loadtest.LoadTool), on loopback. Four configurations, alternated round by round:
 #   single    one node, cluster off
 #   local     three nodes, cluster on, one Redis (scripts/redis.sh); each session opened on node 1
 #             and measured on node 1: the connection lands on its owner
-#   relayed   the same three nodes; each session opened on node 1 and measured on node 2, which
-#             relays it to node 1 (one websocket hop more)
+#   moved     the same three nodes; each session opened on node 1 (that connection closed with
+#             4005, so the session lives on without a connection) and measured on node 2: node 1
+#             hands the session over at the resume, and node 2 owns it from then on (no relay)
+#   relayed   the same three nodes; each session opened on node 1 and that connection kept open
+#             and idle (LoadTool --session-connection keep), measured on node 2, which relays it
+#             to node 1 (one websocket hop more): the session keeps a connection on its owner
 # Every measured connection resumes a session opened just before by the same client
-# (LoadTool --session-url; closed with 4005, so it lives on), in all three configurations, so the
-# only difference between local and relayed is the relay. A resume answered with another token
-# (the relay or the directory failed) stops the run.
+# (LoadTool --session-url), in every configuration. A resume answered with another token (the
+# relay, the move or the directory failed) stops the run.
 #
-#   scripts/bench-cluster.sh            (about 16 minutes with the defaults, more while others hold the lock)
+# The lobby (protocol 2) routes its answers over all the connections of a session, so in
+# "relayed" some would reach the kept connection on node 1 instead of the measured one: relayed
+# runs only the ping scenarios (protocol 1 answers on the connection the ping came on), and each
+# run reports how many packets reached the kept connections (kept_connection_packets, 0 expected).
+#
+#   scripts/bench-cluster.sh            (about 15 minutes with the defaults, more while others hold the lock)
 #
 # Each round and configuration, after an unrecorded warm-up run:
 #   handshakes   HANDSHAKE_SESSIONS game sessions, 256 in flight, idle    -> handshakes/s, cpu each
+#                (moved: each handshake is a move; relayed: each opens a relay link)
 #   sat-ping     SATURATION_SESSIONS x WINDOW pings in flight (protocol 1) -> round trips/s, cpu each
-#   sat-lobby    the same with time_request (protocol 2, the default lobby)
+#   sat-lobby    the same with time_request (protocol 2, the default lobby; not in relayed)
 #   lat-lobby    LATENCY_SESSIONS x LATENCY_RATE/s time_requests             -> ack p50 / p99 / p99.9
+#                (not in relayed)
 #   lat-ping     the same with pings
 # Server cpu is /proc time of every server process together (cluster: the three nodes and Redis).
 # Prints a summary (median of rounds, min-max, ratios to single) and leaves every run's output in
@@ -30,7 +40,9 @@
 # [/tmp/aphelion-bench.lock: every load run holds it, so benchmarks sharing the machine take
 # turns; do not run this script itself under it], HANDSHAKE_SESSIONS [3000], LATENCY_SESSIONS
 # [1000], LATENCY_RATE [10], SATURATION_SESSIONS [100], WINDOW [8], WARMUP [3s], DURATION [8s],
-# LATENCY_DURATION [10s].
+# LATENCY_DURATION [10s], CONFIGS ["single local moved relayed": the configurations run],
+# NODE_ARGS [none: added to every node's command line, the single node's too, e.g.
+# --aphelion.websocket.ack-delay=40ms].
 # Needs: JDK 17, curl, redis-server (scripts/redis.sh installs it), ss. Never run it in CI.
 set -euo pipefail
 
@@ -50,6 +62,8 @@ window="${WINDOW:-8}"
 warmup="${WARMUP:-3s}"
 duration="${DURATION:-8s}"
 latency_duration="${LATENCY_DURATION:-10s}"
+read -r -a node_args <<<"${NODE_ARGS:-}"
+configs=" ${CONFIGS:-single local moved relayed} "
 secret="bench-$(head -c 18 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
 
 if [ "${#node_ports[@]}" -ne 3 ]; then echo "[bench-cluster] NODE_PORTS must name three ports" >&2; exit 2; fi
@@ -107,7 +121,7 @@ start_node() {
     local name="$1" port="$2"
     shift 2
     # shellcheck disable=SC2086
-    java $server_opts -jar "$jar" --server.port="$port" "${common_args[@]}" "$@" >"$runs/$name.log" 2>&1 &
+    java $server_opts -jar "$jar" --server.port="$port" "${common_args[@]}" "${node_args[@]}" "$@" >"$runs/$name.log" 2>&1 &
     started_pid=$!
     pids+=("$started_pid")
 }
@@ -144,17 +158,20 @@ start_cluster() { # round
 }
 
 # load ROUND CONFIG SCENARIO SESSION_URL URL CPU_PIDS [LoadTool args]: one run under the lock; its
-# report goes to $runs and its figures to results.tsv (scenario "warmup" is not recorded).
+# report goes to $runs and its figures to results.tsv (scenario "warmup" is not recorded). The
+# opener connection is kept open in "relayed" only.
 load() {
     local round="$1" config="$2" scenario="$3" session_url="$4" url="$5" cpu="$6"
     shift 6
+    local mode=close
+    [ "$config" = relayed ] && mode=keep
     local out="$runs/r$round-$config-$scenario.txt" rc=0
     # shellcheck disable=SC2086
     flock "$lock" java $client_opts -cp "$classpath" io.aphelion.loadtest.LoadTool --quiet --label "$config-$scenario" \
-        --session-url "$session_url" --url "$url" --cpu-pids "$cpu" "$@" >"$out" 2>&1 || rc=$?
+        --session-url "$session_url" --session-connection "$mode" --url "$url" --cpu-pids "$cpu" "$@" >"$out" 2>&1 || rc=$?
     if [ "$rc" -eq 3 ]; then
         cat "$out" >&2
-        echo "[bench-cluster] round $round $config $scenario: resumes came back with another token, the relay failed; stopping" >&2
+        echo "[bench-cluster] round $round $config $scenario: resumes came back with another token (relay, move or directory failed); stopping" >&2
         exit 3
     fi
     if [ "$rc" -ne 0 ]; then
@@ -164,6 +181,12 @@ load() {
     sed -n 's/^\[[^]]*\] \(closes by code=.*\)/'"r$round $config $scenario"': \1/p' "$out"
     [ "$scenario" = warmup ] && return 0
     record() { if [ -n "$2" ]; then printf '%s\t%s\t%s\t%s\n' "$round" "$config" "$1" "$2" >>"$results"; fi; }
+    local kept
+    kept="$(sed -n 's/.*payload packets on the kept session connections=\([0-9]*\).*/\1/p' "$out")"
+    if [ -n "$kept" ] && [ "$kept" != 0 ]; then
+        echo "[bench-cluster] round $round $config $scenario: $kept packets reached the kept connections, not the measured ones" >&2
+    fi
+    record "kept_connection_packets_$scenario" "$kept"
     case "$scenario" in
         handshakes)
             record handshakes_per_s "$(sed -n 's/.*\] handshakes\/s=\([0-9.]*\).*/\1/p' "$out")"
@@ -180,45 +203,62 @@ load() {
     esac
 }
 
-# measure ROUND CONFIG SESSION_URL URL CPU_PIDS: the warm-up and the five scenarios.
+# measure ROUND CONFIG SESSION_URL URL CPU_PIDS: the warm-up and the five scenarios (relayed:
+# the three that do not use the lobby).
 measure() {
-    local round="$1" config="$2" session_url="$3" url="$4" cpu="$5"
+    local round="$1" config="$2" session_url="$3" url="$4" cpu="$5" warmup_protocol=2 lobby=1
+    if [ "$config" = relayed ]; then warmup_protocol=1; lobby=0; fi
     echo "[bench-cluster] round $round: $config ($session_url -> $url)"
-    load "$round" "$config" warmup "$session_url" "$url" "$cpu" --sessions 1000 --protocol 2 --rate max --window 4 \
-        --warmup 2s --duration 4s
+    load "$round" "$config" warmup "$session_url" "$url" "$cpu" --sessions 1000 --protocol "$warmup_protocol" --rate max \
+        --window 4 --warmup 2s --duration 4s
     load "$round" "$config" handshakes "$session_url" "$url" "$cpu" --sessions "$handshake_sessions" --protocol 2 --rate 0 \
         --warmup 0 --duration 0
     load "$round" "$config" sat-ping "$session_url" "$url" "$cpu" --sessions "$saturation_sessions" --protocol 1 --rate max \
         --window "$window" --warmup "$warmup" --duration "$duration"
-    load "$round" "$config" sat-lobby "$session_url" "$url" "$cpu" --sessions "$saturation_sessions" --protocol 2 --rate max \
-        --window "$window" --warmup "$warmup" --duration "$duration"
-    load "$round" "$config" lat-lobby "$session_url" "$url" "$cpu" --sessions "$latency_sessions" --ramp 2s --protocol 2 \
-        --rate "$latency_rate" --warmup "$warmup" --duration "$latency_duration"
+    if [ "$lobby" = 1 ]; then
+        load "$round" "$config" sat-lobby "$session_url" "$url" "$cpu" --sessions "$saturation_sessions" --protocol 2 --rate max \
+            --window "$window" --warmup "$warmup" --duration "$duration"
+        load "$round" "$config" lat-lobby "$session_url" "$url" "$cpu" --sessions "$latency_sessions" --ramp 2s --protocol 2 \
+            --rate "$latency_rate" --warmup "$warmup" --duration "$latency_duration"
+    fi
     load "$round" "$config" lat-ping "$session_url" "$url" "$cpu" --sessions "$latency_sessions" --ramp 2s --protocol 1 \
         --rate "$latency_rate" --warmup "$warmup" --duration "$latency_duration"
 }
 
 round_single() { # round
+    case "$configs" in *" single "*) ;; *) return 0 ;; esac
     start_single "$1"
     local url="ws://127.0.0.1:$single_port/aphelion"
     measure "$1" single "$url" "$url" "$single_pid"
     stop_servers
 }
 
-round_cluster() { # round order ("local relayed" or "relayed local")
+# node_metric PORT NAME: a counter's value at the node on PORT (empty when it has none).
+node_metric() {
+    curl -s "http://127.0.0.1:$1/actuator/metrics/$2" | sed -n 's/.*"value":\([0-9.]*\).*/\1/p'
+}
+
+round_cluster() { # round order (e.g. "local moved relayed")
+    local wanted="" config
+    for config in $2; do
+        case "$configs" in *" $config "*) wanted="$wanted $config" ;; esac
+    done
+    [ -n "$wanted" ] || return 0
     start_cluster "$1"
     local node1="ws://127.0.0.1:${node_ports[0]}/aphelion" node2="ws://127.0.0.1:${node_ports[1]}/aphelion"
-    local cpu
+    local cpu relays moves
     cpu="$(IFS=,; echo "${node_pids[*]},$redis_pid")"
-    local config
-    for config in $2; do
+    for config in $wanted; do
+        relays="$(node_metric "${node_ports[1]}" aphelion.cluster.relays.opened)"
+        moves="$(node_metric "${node_ports[1]}" aphelion.cluster.ownership.changes)"
         case "$config" in
             local) measure "$1" local "$node1" "$node1" "$cpu" ;;
+            moved) measure "$1" moved "$node1" "$node2" "$cpu" ;;
             relayed) measure "$1" relayed "$node1" "$node2" "$cpu" ;;
         esac
+        echo "[bench-cluster] round $1 $config: node 2 opened $(awk -v a="$(node_metric "${node_ports[1]}" aphelion.cluster.relays.opened)" -v b="$relays" 'BEGIN { print a - b }') relay links," \
+            "counted $(awk -v a="$(node_metric "${node_ports[1]}" aphelion.cluster.ownership.changes)" -v b="$moves" 'BEGIN { print a - b }') ownership changes"
     done
-    echo "[bench-cluster] round $1: relays opened by node 2: $(curl -s "http://127.0.0.1:${node_ports[1]}/actuator/metrics/aphelion.cluster.relays.opened" \
-        | sed -n 's/.*"value":\([0-9.]*\).*/\1/p')"
     stop_servers
 }
 
@@ -228,16 +268,16 @@ started=$(date +%s)
 for round in $(seq 1 "$rounds"); do
     if [ $((round % 2)) -eq 1 ]; then
         round_single "$round"
-        round_cluster "$round" "local relayed"
+        round_cluster "$round" "local moved relayed"
     else
-        round_cluster "$round" "relayed local"
+        round_cluster "$round" "relayed moved local"
         round_single "$round"
     fi
     echo "[bench-cluster] round $round done at $(( $(date +%s) - started )) s, load average: $(cut -d' ' -f1-3 /proc/loadavg)"
 done
 
-# Summary: per figure and configuration, the median of the rounds [min-max]; then local and
-# relayed as ratios to single (and, for latencies, the difference in ms).
+# Summary: per figure and configuration, the median of the rounds [min-max]; then local, moved and
+# relayed as ratios to single.
 echo
 echo "[bench-cluster] summary: median of $rounds rounds [min-max]"
 awk -F'\t' '
@@ -249,6 +289,7 @@ awk -F'\t' '
         lo = a[1]; hi = a[m]
         return m % 2 ? a[(m + 1) / 2] : (a[m / 2] + a[m / 2 + 1]) / 2
     }
+    function ratio(config) { return mid["single"] > 0 && mid[config] != "" ? sprintf("%.2f", mid[config] / mid["single"]) : "-" }
     function fmt(x) { return x >= 1000 ? sprintf("%.0f", x) : x >= 10 ? sprintf("%.1f", x) : sprintf("%.3g", x) }
     function cell(figure, config,    key, med) {
         key = figure SUBSEP config
@@ -257,14 +298,11 @@ awk -F'\t' '
         return fmt(med) " [" fmt(lo) "-" fmt(hi) "]"
     }
     END {
-        printf "%-38s %-24s %-24s %-24s %-9s %-9s %s\n", "figure", "single", "local", "relayed", "local/1", "relay/1", "relayed-local"
+        printf "%-40s %-24s %-24s %-24s %-24s %-8s %-8s %s\n", "figure", "single", "local", "moved", "relayed", "local/1", "moved/1", "relay/1"
         for (f = 1; f <= figures; f++) {
             figure = order[f]
-            s = cell(figure, "single"); l = cell(figure, "local"); r = cell(figure, "relayed")
-            rl = mid["single"] > 0 && mid["local"] != "" ? sprintf("%.2f", mid["local"] / mid["single"]) : "-"
-            rr = mid["single"] > 0 && mid["relayed"] != "" ? sprintf("%.2f", mid["relayed"] / mid["single"]) : "-"
-            d = mid["local"] != "" && mid["relayed"] != "" ? (mid["relayed"] >= mid["local"] ? "+" : "-") fmt(mid["relayed"] >= mid["local"] ? mid["relayed"] - mid["local"] : mid["local"] - mid["relayed"]) : "-"
-            printf "%-38s %-24s %-24s %-24s %-9s %-9s %s\n", figure, s, l, r, rl, rr, d
+            s = cell(figure, "single"); l = cell(figure, "local"); m = cell(figure, "moved"); r = cell(figure, "relayed")
+            printf "%-40s %-24s %-24s %-24s %-24s %-8s %-8s %s\n", figure, s, l, m, r, ratio("local"), ratio("moved"), ratio("relayed")
         }
     }' "$results"
 echo

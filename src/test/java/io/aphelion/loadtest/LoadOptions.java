@@ -20,6 +20,11 @@ final class LoadOptions {
                                         4005: the session lives on), then connect to --url with that token; with
                                         two cluster nodes every measured connection is relayed to this one
                                         (default: none, new sessions on --url)
+              --session-connection close|keep
+                                        with --session-url: close that first connection with 4005 (a cluster node
+                                        then moves the session to the --url node at the resume), or keep it open
+                                        and idle, answering pings and acking what it gets, so the session keeps a
+                                        connection on its owner and the --url connection is relayed (default close)
               --protocol 1|2            1: ping, 2: game with time_request (default 1)
               --ramp D                  spread the connects over D; 0: as fast as --connect-concurrency allows (default 0)
               --connect-concurrency N   handshakes in flight at once (default 256)
@@ -43,6 +48,8 @@ final class LoadOptions {
     URI url = URI.create("ws://127.0.0.1:8080/aphelion");
     /** Where each session is opened before its measured connection to {@link #url}; null: new sessions on the url. */
     URI sessionUrl;
+    /** Whether the connection that opened each session at {@link #sessionUrl} stays open for the whole run. */
+    boolean keepSessionConnection;
     int sessions = 100;
     int protocol = 1;
     Duration ramp = Duration.ZERO;
@@ -71,6 +78,11 @@ final class LoadOptions {
             switch (name) {
                 case "--url" -> options.url = URI.create(value);
                 case "--session-url" -> options.sessionUrl = URI.create(value);
+                case "--session-connection" -> options.keepSessionConnection = switch (value) {
+                    case "close" -> false;
+                    case "keep" -> true;
+                    default -> throw new IllegalArgumentException("--session-connection must be close or keep");
+                };
                 case "--sessions" -> options.sessions = Integer.parseInt(value);
                 case "--protocol" -> options.protocol = Integer.parseInt(value);
                 case "--ramp" -> options.ramp = duration(value);
@@ -96,6 +108,9 @@ final class LoadOptions {
         });
         if (options.protocol != 1 && options.protocol != 2) {
             throw new IllegalArgumentException("--protocol must be 1 or 2");
+        }
+        if (options.keepSessionConnection && options.sessionUrl == null) {
+            throw new IllegalArgumentException("--session-connection keep needs --session-url");
         }
         if (options.rss && options.serverPid <= 0) {
             throw new IllegalArgumentException("--memory rss needs --server-pid");

@@ -8,11 +8,13 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.function.IntFunction;
 
@@ -33,7 +35,8 @@ import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
 
 /**
  * One load run against one server: with a session url, first open every session there (as fast
- * as the connect concurrency allows, not measured but for its rate); connect {@code sessions}
+ * as the connect concurrency allows, not measured but for its rate; those connections closed, or
+ * kept open until the end with {@code --session-connection keep}); connect {@code sessions}
  * (paced by the ramp and the connect concurrency; with a session url, each resumes its session),
  * read the memory (heap or RSS) per session when asked, send for warmup + duration, report, close.
  * Prints a progress line each second unless quiet.
@@ -42,7 +45,7 @@ final class LoadRun {
 
     /** What a run measured. Rates are per second; latencies in milliseconds. */
     record Result(String label, int sessions, int opened, double handshakesPerSecond,
-            double lastThirdHandshakesPerSecond, double sessionsOpenedFirstPerSecond, long tokenMismatches, double handshakeP50, double handshakeP99, double roundTripsPerSecond, double rttP50, double rttP99, double rttP999,
+            double lastThirdHandshakesPerSecond, double sessionsOpenedFirstPerSecond, long tokenMismatches, long keptConnectionPackets, double handshakeP50, double handshakeP99, double roundTripsPerSecond, double rttP50, double rttP99, double rttP999,
             double ackP50, double ackP99, double ackP999, long heapBytesPerSession, long rssBytesPerSession,
             double cpuMicrosPerHandshake, double cpuMicrosPerRoundTrip, Map<String, Long> closeCodes, Map<String, Long> errors) {
 
@@ -53,6 +56,10 @@ final class LoadRun {
                     label, handshakesPerSecond, lastThirdHandshakesPerSecond, handshakeP50, handshakeP99));
             if (!Double.isNaN(sessionsOpenedFirstPerSecond)) {
                 out.append(String.format("[%s] sessions opened first at the session url: %.0f/s%n", label, sessionsOpenedFirstPerSecond));
+            }
+            if (keptConnectionPackets >= 0) {
+                out.append(String.format("[%s] payload packets on the kept session connections=%d (answers not routed to "
+                        + "the measured connection)%n", label, keptConnectionPackets));
             }
             if (tokenMismatches > 0) {
                 out.append(String.format("[%s] TOKEN MISMATCH: %d resumes were answered with a new session, not theirs "
@@ -83,6 +90,8 @@ final class LoadRun {
     private final LoadOptions options;
     private final LoadStats stats = new LoadStats();
     private final List<LoadConnection> connections = new ArrayList<>();
+    /** The connections that opened the sessions and stay open ({@code --session-connection keep}); empty otherwise. */
+    private final List<SessionOpener> keptOpeners = new ArrayList<>();
 
     LoadRun(LoadOptions options) {
         this.options = options;
@@ -172,7 +181,8 @@ final class LoadRun {
         long windowEnd = System.nanoTime();
         runProgress.cancel(false);
         Result result = new Result(options.label, options.sessions, opened, handshakesPerSecond,
-                stats.lastThirdHandshakesPerSecond(), sessionsOpenedFirstPerSecond, stats.tokenMismatches.sum(), handshakeP50, handshakeP99,
+                stats.lastThirdHandshakesPerSecond(), sessionsOpenedFirstPerSecond, stats.tokenMismatches.sum(),
+                options.keepSessionConnection ? stats.keptConnectionPackets.sum() : -1, handshakeP50, handshakeP99,
                 roundTrips / ((windowEnd - windowStart) / 1e9), stats.rtt.percentileMillis(50),
                 stats.rtt.percentileMillis(99), stats.rtt.percentileMillis(99.9), stats.ackLatency.percentileMillis(50),
                 stats.ackLatency.percentileMillis(99), stats.ackLatency.percentileMillis(99.9),
@@ -187,16 +197,36 @@ final class LoadRun {
             Thread.sleep(50);
         }
         connections.clear();
+        closeKeptOpeners();
         return result;
     }
 
-    /** Opens every session at the session url and closes its connection (4005); the tokens of those that opened. */
+    /**
+     * Opens every session at the session url and closes its connection (4005), or keeps it open
+     * with {@code --session-connection keep}; the tokens of those that opened.
+     */
     private List<SessionToken> openSessions(EventLoopGroup group) throws InterruptedException {
         List<SessionOpener> openers = connectAll(group, options.sessionUrl, Duration.ZERO, options.sessions,
-                i -> new SessionOpener(options.protocol, stats), opener -> opener.opened);
+                i -> new SessionOpener(options.protocol, stats, options.keepSessionConnection), opener -> opener.opened);
         List<SessionToken> tokens = new ArrayList<>(openers.size());
         openers.forEach(opener -> tokens.add(opener.token));
+        if (options.keepSessionConnection) {
+            keptOpeners.addAll(openers);
+        }
         return tokens;
+    }
+
+    /** Closes the kept session connections with 1000, after the measured ones: their sessions end. Waits at most 10 s. */
+    private void closeKeptOpeners() throws InterruptedException {
+        List<CompletableFuture<Void>> closed = new ArrayList<>(keptOpeners.size());
+        keptOpeners.forEach(opener -> closed.add(opener.closeKept("load test done")));
+        try {
+            CompletableFuture.allOf(closed.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+        }
+        catch (TimeoutException | ExecutionException ex) {
+            stats.error("session url: kept connections not closed in 10 s");
+        }
+        keptOpeners.clear();
     }
 
     /**

@@ -24,6 +24,11 @@ final class LoadStats {
     final Histogram handshakeLatency = new Histogram();
     /** Resumes answered with another token than the one presented (a new session: the measurement is wrong). */
     final LongAdder tokenMismatches = new LongAdder();
+    /**
+     * Payload packets that reached the kept session connections ({@code --session-connection keep})
+     * instead of the measured ones: answers the server routed to the other connection of the session.
+     */
+    final LongAdder keptConnectionPackets = new LongAdder();
     /** Handshakes completed, counted exactly (the last third of a burst is timed from it). */
     private final AtomicLong handshakes = new AtomicLong();
     /** The handshake count that starts the last third of the burst; set before connecting. */
