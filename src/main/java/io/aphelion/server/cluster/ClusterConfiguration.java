@@ -149,11 +149,12 @@ public class ClusterConfiguration {
     }
 
     /**
-     * Redis (Boot's connection factory, the listener) stops after the node's graceful shutdown
-     * and after it left the cluster, so that both still reach Redis: lifecycles stop from the
-     * highest phase down.
+     * Redis (Boot's connection factory, the listener) starts before the web server, so a node is
+     * subscribed before it serves anyone, and stops after the node's graceful shutdown, after it
+     * left the cluster and after the web server: lifecycles start from the lowest phase up and
+     * stop from the highest down (the web server's is {@code SMART_LIFECYCLE_PHASE - 1024}).
      */
-    static final int REDIS_PHASE = GracefulShutdown.PHASE - 512;
+    static final int REDIS_PHASE = GracefulShutdown.PHASE - 4096;
 
     /** The node leaves the cluster after its sessions were handed over or ended, before Redis stops. */
     static final int MEMBERSHIP_PHASE = GracefulShutdown.PHASE - 256;
