@@ -1,5 +1,7 @@
 package io.aphelion.server.cluster;
 
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.concurrent.ExecutorService;
@@ -60,6 +62,23 @@ public class ClusterConfiguration {
         return thread;
     }
 
+    /**
+     * Where init packets that need the directory are accepted (a new session, a token held by
+     * another node): their Redis round trips, relay links and moves wait here, never on a socket's
+     * reading thread. Past {@value #INIT_QUEUE} waiting, an init packet gets 4105.
+     */
+    @Bean(destroyMethod = "shutdown")
+    ExecutorService aphelionClusterInitPool() {
+        return new ThreadPoolExecutor(INIT_THREADS, INIT_THREADS, 60, TimeUnit.SECONDS,
+                new LinkedBlockingQueue<>(INIT_QUEUE), daemonThreads("aphelion-cluster-init-"));
+    }
+
+    /** Threads accepting init packets that wait for Redis (each waits one round trip, or a move). */
+    static final int INIT_THREADS = 4;
+
+    /** Init packets that may wait for those threads. */
+    static final int INIT_QUEUE = 10_000;
+
     @Bean(destroyMethod = "shutdown")
     ExecutorService aphelionRelayExecutor() {
         return Executors.newFixedThreadPool(2, daemonThreads("aphelion-relay-"));
@@ -111,9 +130,10 @@ public class ClusterConfiguration {
 
     @Bean
     ClusterDirectory aphelionSessionDirectory(ClusterRedis redis, ClusterNodes nodes, RelayLinks relays,
-            ScheduledExecutorService aphelionClusterThread, AphelionProperties properties, ObjectProvider<MeterRegistry> meters) {
-        return new ClusterDirectory(redis, nodes, relays, aphelionClusterThread, properties.getCluster().getRelayConnectTimeout(),
-                meters.getIfAvailable(SimpleMeterRegistry::new));
+            ScheduledExecutorService aphelionClusterThread, ExecutorService aphelionClusterInitPool, AphelionProperties properties,
+            ObjectProvider<MeterRegistry> meters) {
+        return new ClusterDirectory(redis, nodes, relays, aphelionClusterThread, aphelionClusterInitPool,
+                properties.getCluster().getRelayConnectTimeout(), meters.getIfAvailable(SimpleMeterRegistry::new));
     }
 
     /** The other nodes for {@code GameSessions}, and where this node's sessions go when it stops ({@link SessionHandover}). */

@@ -132,6 +132,7 @@ final class ClusterDirectory implements SessionDirectory {
     private final Counter ownershipChanges;
     private final MessageDigest sha256;
     private final Duration moveTimeout;
+    private final Executor initPool;
     /** The tokens of the sessions this node owns, by their key part (for a move, asked for by key). */
     private final ConcurrentHashMap<String, SessionToken> owned = new ConcurrentHashMap<>();
     /** Epochs of the sessions this node took over (the ones it created are at {@link #FIRST_EPOCH}). */
@@ -141,8 +142,13 @@ final class ClusterDirectory implements SessionDirectory {
     private long nextId;
     private long idsLeft;
 
-    ClusterDirectory(ClusterRedis redis, ClusterNodes nodes, RelayLinks relays, Executor writer, Duration moveTimeout,
-            MeterRegistry meters) {
+    /**
+     * @param initPool where init packets that need the directory are accepted: never the reading
+     *        threads, which read other sockets too
+     */
+    ClusterDirectory(ClusterRedis redis, ClusterNodes nodes, RelayLinks relays, Executor writer, Executor initPool,
+            Duration moveTimeout, MeterRegistry meters) {
+        this.initPool = initPool;
         this.moveTimeout = moveTimeout;
         this.redis = redis;
         this.nodes = nodes;
@@ -157,6 +163,11 @@ final class ClusterDirectory implements SessionDirectory {
         catch (NoSuchAlgorithmException ex) {
             throw new IllegalStateException("SHA-256 is not available", ex);
         }
+    }
+
+    @Override
+    public Executor initExecutor() {
+        return initPool;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package io.aphelion.server.handshake;
 
+import java.util.concurrent.Executor;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.Map;
@@ -46,6 +47,11 @@ public final class HandshakeService implements InitPacketInterceptor {
     /** The protocol served under this id, if any. */
     public Optional<ServedProtocol> served(int id) {
         return Optional.ofNullable(protocols.get(id));
+    }
+
+    @Override
+    public Executor executorFor(InitPacket init, ClientConnection connection) {
+        return registry.executorFor(init);
     }
 
     @Override

@@ -4,6 +4,8 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
 
 import io.aphelion.server.ack.AckTracker;
@@ -60,6 +62,9 @@ public final class ClientConnection implements FrameSink.Source {
     /** Bytes of an ack-only packet: the ack byte. */
     private static final int ACK_ONLY_LENGTH = 1;
 
+    /** Packets a client may send before its init packet is answered, when that answer waits for the cluster. */
+    static final int MAX_FRAMES_DURING_INIT = 64;
+
     /** Frames from the owner node a relayed connection holds for its sink at most (then the relay stops reading). */
     public static final int RELAY_WINDOW = 64;
 
@@ -86,6 +91,13 @@ public final class ClientConnection implements FrameSink.Source {
     private volatile PlayerSession session;
     /** The close code sent or received; 0 while not closed. */
     private volatile int closeCode;
+    /** Whether the client closed it (its close frame, or a drop), once closed. */
+    private volatile boolean closedByClient;
+    /**
+     * Frames that came while the init packet was being accepted off the reading thread (cluster
+     * mode), oldest first; null when no accept is under way. Guarded by this connection's monitor.
+     */
+    private volatile ArrayDeque<ByteBuffer> framesDuringInit;
     private volatile Cancellable initTimer = Cancellable.NONE;
     /**
      * When the unanswered ping was sent, which is also its payload (8 bytes, big endian); 0 when
@@ -167,7 +179,7 @@ public final class ClientConnection implements FrameSink.Source {
             switch (state.get()) {
                 case AWAITING_INIT -> onInit(frame);
                 case OPEN -> {
-                    if (withinRate()) {
+                    if (withinRate() && !waitsForInit(frame)) {
                         onPacket(frame);
                     }
                 }
@@ -232,6 +244,110 @@ public final class ClientConnection implements FrameSink.Source {
         InitPacket init;
         try {
             init = InitPacket.decode(frame);
+        }
+        catch (ProtocolViolationException ex) {
+            metrics.handshake(frame.remaining() >= 2 ? frame.getShort(frame.position()) : 0, ex.closeCode());
+            throw ex;
+        }
+        Executor elsewhere = handshake.executorFor(init, this);
+        if (elsewhere == null) {
+            accept(init);
+            return;
+        }
+        // Accepting it waits for the cluster's directory: not on this thread, which reads other
+        // sockets too. What the client sends meanwhile waits, in order, for the accept.
+        framesDuringInit = new ArrayDeque<>();
+        try {
+            elsewhere.execute(() -> acceptElsewhere(init));
+        }
+        catch (RejectedExecutionException ex) {
+            framesDuringInit = null;
+            metrics.handshake(init.protocol(), CloseCodes.CLUSTER_UNAVAILABLE);
+            throw new ProtocolViolationException(CloseCodes.CLUSTER_UNAVAILABLE, "Too many init packets waiting for the cluster");
+        }
+    }
+
+    /** The init packet's accept, off the reading thread; then the frames that came meanwhile. */
+    private void acceptElsewhere(InitPacket init) {
+        try {
+            accept(init);
+        }
+        catch (ProtocolViolationException ex) {
+            close(ex.closeCode(), ex.getMessage());
+        }
+        catch (Throwable ex) {
+            log.error("Unexpected failure accepting the init packet from {}", remoteAddress(), ex);
+            close(CloseCodes.INTERNAL_ERROR, "Internal error");
+        }
+        if (state.get() == State.CLOSED) {
+            // Closed while it was being accepted: what the accept attached learns it now (each is harmless twice).
+            PlayerSession attached = session;
+            if (attached != null) {
+                attached.connectionLost(this, closeCode, closedByClient);
+            }
+            Relay opened = relay;
+            if (opened != null) {
+                opened.clientClosed(closeCode, closedByClient);
+            }
+        }
+        while (true) {
+            ByteBuffer next;
+            synchronized (this) {
+                next = framesDuringInit.pollFirst();
+                if (next == null) {
+                    framesDuringInit = null; // from now on the reading thread handles frames itself
+                    return;
+                }
+            }
+            handleWaited(next);
+        }
+    }
+
+    /** A frame that waited for the init packet's accept: handled as {@link #onFrame} would have. */
+    private void handleWaited(ByteBuffer frame) {
+        try {
+            if (state.get() == State.OPEN) {
+                onPacket(frame);
+            }
+        }
+        catch (ProtocolViolationException ex) {
+            close(ex.closeCode(), ex.getMessage());
+        }
+        catch (Throwable ex) {
+            log.error("Unexpected failure handling a frame from {}", remoteAddress(), ex);
+            close(CloseCodes.INTERNAL_ERROR, "Internal error");
+        }
+    }
+
+    /**
+     * Keeps a frame for after the init packet's accept, if that is still under way (reading
+     * thread): a copy, as the frame is a view of the input. At most {@value #MAX_FRAMES_DURING_INIT}.
+     *
+     * @return false when no accept is under way: the frame is handled at once
+     */
+    private boolean waitsForInit(ByteBuffer frame) {
+        if (framesDuringInit == null) {
+            return false;
+        }
+        synchronized (this) {
+            ArrayDeque<ByteBuffer> waiting = framesDuringInit;
+            if (waiting == null) {
+                return false;
+            }
+            if (waiting.size() >= MAX_FRAMES_DURING_INIT) {
+                throw new ProtocolViolationException(CloseCodes.POLICY_VIOLATION,
+                        "More than " + MAX_FRAMES_DURING_INIT + " packets before the init packet was answered");
+            }
+            ByteBuffer copy = ByteBuffer.allocate(frame.remaining());
+            copy.put(frame.duplicate()).flip();
+            waiting.addLast(copy);
+            return true;
+        }
+    }
+
+    /** Checks the init packet and attaches this connection (or opens its relay); then the init reply can go. */
+    private void accept(InitPacket init) {
+        try {
             PlayerSession accepted = handshake.accept(init, this);
             metrics.handshake(init.protocol(), 0);
             if (accepted != null) {
@@ -242,7 +358,7 @@ public final class ClientConnection implements FrameSink.Source {
             }
         }
         catch (ProtocolViolationException ex) {
-            metrics.handshake(frame.remaining() >= 2 ? frame.getShort(frame.position()) : 0, ex.closeCode());
+            metrics.handshake(init.protocol(), ex.closeCode());
             throw ex;
         }
         if (state.get() == State.OPEN) {
@@ -405,6 +521,7 @@ public final class ClientConnection implements FrameSink.Source {
 
     /** @param byClient whether the client ended it (its close frame, or a drop) rather than the server */
     private void released(int code, boolean byClient) {
+        closedByClient = byClient;
         initTimer.cancel();
         ackTimeout.cancel();
         metrics.connectionClosed(code);

@@ -1,5 +1,7 @@
 package io.aphelion.server.session;
 
+import java.util.concurrent.Executor;
+
 import io.aphelion.wire.InitPacket;
 
 /**
@@ -22,4 +24,13 @@ public interface InitPacketInterceptor {
      * @throws io.aphelion.wire.ProtocolViolationException with the close code for a refused init packet
      */
     PlayerSession accept(InitPacket init, ClientConnection connection);
+
+    /**
+     * Where {@link #accept} must run for this init packet when it may wait (cluster mode: for the
+     * session directory), so that the connection's reading thread, which reads other sockets too,
+     * does not wait with it; null to run it at once, on the reading thread.
+     */
+    default Executor executorFor(InitPacket init, ClientConnection connection) {
+        return null;
+    }
 }

@@ -1,5 +1,6 @@
 package io.aphelion.server.session;
 
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 
 import io.aphelion.wire.InitPacket;
@@ -28,6 +29,14 @@ public interface SessionDirectory {
             return ids.incrementAndGet();
         }
     };
+
+    /**
+     * Where init packets that need the directory are accepted (cluster mode: a pool, so that
+     * reading threads never wait for Redis or another node); null on a single node.
+     */
+    default Executor initExecutor() {
+        return null;
+    }
 
     /** An id for a new session, unique among the sessions of every node that shares this directory. */
     long nextId();

@@ -1,5 +1,6 @@
 package io.aphelion.server.session;
 
+import java.util.concurrent.Executor;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.List;
@@ -137,6 +138,20 @@ public final class SessionRegistry {
         book.connected(created);
         created.attach(connection, true);
         return created;
+    }
+
+    /**
+     * Where an init packet's attach must run when it may wait for the cluster's directory (a new
+     * session, or a token this node does not hold); null when it runs at once (a single node, or a
+     * token of a session here).
+     */
+    public Executor executorFor(InitPacket init) {
+        Executor elsewhere = directory.initExecutor();
+        if (elsewhere == null) {
+            return null;
+        }
+        SessionToken token = init.token();
+        return token != null && byToken.containsKey(token) ? null : elsewhere;
     }
 
     /** Registers the listener of a protocol served here, so that sessions of it can move here from other nodes. */

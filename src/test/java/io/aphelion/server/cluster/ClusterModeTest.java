@@ -275,6 +275,35 @@ class ClusterModeTest {
     }
 
     @Test
+    void packetsSentRightBehindAnInitPacketThatWaitsForTheClusterAreAnsweredInOrder() throws IOException {
+        try (Client owner = connect(nodeA, WireFormat.PROTOCOL_PING, null)) {
+            for (SessionToken token : new SessionToken[] { null, owner.token() }) { // a new session; one relayed to A
+                try (RawWebSocket ws = RawWebSocket.connect(port(nodeB), "/aphelion")) {
+                    ws.sendBinary(new InitPacket(WireFormat.PROTOCOL_PING, 1, token).encode());
+                    for (int i = 1; i <= 3; i++) { // before the init reply: they wait for the accept, in order
+                        byte[] ping = io.aphelion.proto.ping.C2S.newBuilder().setClientTime(i).build().toByteArray();
+                        byte[] packet = new byte[ping.length + 1]; // ack byte 0
+                        System.arraycopy(ping, 0, packet, 1, ping.length);
+                        ws.sendBinary(packet);
+                    }
+                    RawWebSocket.Frame reply = ws.readUntil(RawWebSocket.BINARY);
+                    assertThat(reply.payload()).hasSize(WireFormat.S2C_INIT_LENGTH);
+                    if (token != null) {
+                        assertThat(InitPacket.decodeReply(ByteBuffer.wrap(reply.payload()))).isEqualTo(token);
+                    }
+                    for (int i = 1; i <= 3; i++) {
+                        RawWebSocket.Frame answer = ws.readUntil(RawWebSocket.BINARY);
+                        assertThat(answer).as("answer %d", i).isNotNull();
+                        io.aphelion.proto.ping.S2C pong = io.aphelion.proto.ping.S2C.parseFrom(
+                                ByteBuffer.wrap(answer.payload(), 1, answer.payload().length - 1));
+                        assertThat(pong.getClientTime()).isEqualTo(i);
+                    }
+                }
+            }
+        }
+    }
+
+    @Test
     void chatReachesEveryAuthenticatedSessionOnEveryNodeOnce() throws IOException {
         try (Client onA = connect(nodeA, WireFormat.PROTOCOL_GAME, null);
                 Client onB = connect(nodeB, WireFormat.PROTOCOL_GAME, null)) {
