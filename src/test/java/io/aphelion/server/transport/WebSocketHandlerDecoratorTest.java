@@ -81,7 +81,8 @@ class WebSocketHandlerDecoratorTest extends ServerTestSupport {
             ws.send(RawWebSocket.CLOSE, new byte[] { 0x03, (byte) 0xE8 });
             assertThat(ws.readUntilClose()).isNotNull();
         }
-        await().atMost(WAIT).until(() -> decorator.closed() == closed + 1);
+        // At least: a websocket of an earlier test of the same context may close meanwhile too.
+        await().atMost(WAIT).until(() -> decorator.closed() >= closed + 1);
         assertThat(decorator.established()).isEqualTo(established + 1);
         assertThat(decorator.binaryMessages()).as("the init packet and three ping packets").isEqualTo(messages + 4);
     }
