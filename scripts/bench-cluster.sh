@@ -103,14 +103,8 @@ stop_servers() {
 }
 trap stop_servers EXIT
 
-wait_ready() { # url pid log
-    for _ in $(seq 1 240); do
-        if curl -sf -o /dev/null "$1"; then return 0; fi
-        if ! kill -0 "$2" 2>/dev/null; then echo "[bench-cluster] process died, log:" >&2; tail -n 30 "$3" >&2; exit 1; fi
-        sleep 0.5
-    done
-    echo "[bench-cluster] $1 not ready after 120 s, log:" >&2; tail -n 30 "$3" >&2; exit 1
-}
+# shellcheck source=lib/wait-http.sh
+. "$repo/scripts/lib/wait-http.sh"
 
 common_args=(--server.address=127.0.0.1 --management.endpoints.web.exposure.include=health,metrics
     --aphelion.websocket.rate-limit.messages-per-second=1000000 --aphelion.websocket.rate-limit.burst=1000000
@@ -129,7 +123,7 @@ start_node() {
 start_single() { # round
     start_node "single-r$1" "$single_port"
     single_pid=$started_pid
-    wait_ready "http://127.0.0.1:$single_port/actuator/health/readiness" "$single_pid" "$runs/single-r$1.log"
+    wait_http "http://127.0.0.1:$single_port/actuator/health/readiness" "$single_pid" "$runs/single-r$1.log" 120
     echo "[bench-cluster] round $1: single node pid $single_pid on $single_port"
 }
 
@@ -150,7 +144,7 @@ start_cluster() { # round
         node_pids+=("$started_pid")
     done
     for i in 0 1 2; do
-        wait_ready "http://127.0.0.1:${node_ports[i]}/actuator/health/readiness" "${node_pids[i]}" "$runs/node$((i + 1))-r$1.log"
+        wait_http "http://127.0.0.1:${node_ports[i]}/actuator/health/readiness" "${node_pids[i]}" "$runs/node$((i + 1))-r$1.log" 120
     done
     # Every node must see the two others before anything is relayed.
     sleep 3

@@ -94,14 +94,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-wait_http() { # url pid log
-    for _ in $(seq 1 120); do
-        if curl -sf -o /dev/null "$1"; then return 0; fi
-        if ! kill -0 "$2" 2>/dev/null; then echo "[bench] process died, log:" >&2; tail -n 30 "$3" >&2; exit 1; fi
-        sleep 0.5
-    done
-    echo "[bench] $1 not ready after 60 s, log:" >&2; tail -n 30 "$3" >&2; exit 1
-}
+# shellcheck source=lib/wait-http.sh
+. "$repo/scripts/lib/wait-http.sh"
 
 # launch NAME READY_URL COMMAND...: starts a server in the background (log in $build/bench-NAME.log)
 # and sets launched_pid; await_all then waits until every launched server's READY_URL answers.

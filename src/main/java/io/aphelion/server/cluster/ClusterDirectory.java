@@ -77,20 +77,12 @@ final class ClusterDirectory implements SessionDirectory {
             return last
             """, Long.class);
 
-    /** Records a new session. KEYS: its hash, its id key; ARGV: owner, epoch, id, protocol, version, h. */
-    private static final RedisScript<Long> CLAIM = RedisScript.of("""
-            if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-            redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'epoch', ARGV[2], 'id', ARGV[3], 'protocol', ARGV[4],
-                'version', ARGV[5], 'state', 'live')
-            redis.call('SET', KEYS[2], ARGV[6])
-            return 1
-            """, Long.class);
-
     /**
-     * Writes a session's entry again unless another node owns it now. KEYS: its hash, its id key;
-     * ARGV: owner, epoch, id, protocol, version, h, state.
+     * Writes a session's entry unless another node owns it: a new session's (its first), or one
+     * this node owns written again after Redis was out of reach. KEYS: its hash, its id key; ARGV:
+     * owner, epoch, id, protocol, version, h, state.
      */
-    private static final RedisScript<Long> RECLAIM = RedisScript.of("""
+    private static final RedisScript<Long> WRITE_ENTRY = RedisScript.of("""
             local owner = redis.call('HGET', KEYS[1], 'owner')
             if owner and owner ~= ARGV[1] then return 0 end
             redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'epoch', ARGV[2], 'id', ARGV[3], 'protocol', ARGV[4],
@@ -185,6 +177,12 @@ final class ClusterDirectory implements SessionDirectory {
 
     @Override
     public Located locate(InitPacket init, ClientConnection connection) {
+        if (connection.relayedIn()) {
+            // Relayed here by a node whose directory named this one, but the session is not (or no
+            // longer, or not yet) here: it is moving. The client tries again, rather than getting a
+            // new session; and a relayed connection is never relayed on.
+            throw new ProtocolViolationException(CloseCodes.CLUSTER_UNAVAILABLE, "The session is moving between nodes: try again");
+        }
         requireReachable();
         String h = digest(init.token());
         List<String> entry = entry(h);
@@ -210,7 +208,7 @@ final class ClusterDirectory implements SessionDirectory {
         }
         if ("detached".equals(entry.get(2)) && messages != null) {
             // Nobody is connected to it there: it comes here, and the client is served without a relay.
-            PlayerSession moved = messages.requestMove(owner, h, moveTimeout);
+            PlayerSession moved = unavailableAs4105(() -> messages.requestMove(owner, h, moveTimeout));
             if (moved != null) {
                 return new Moved(moved);
             }
@@ -318,10 +316,7 @@ final class ClusterDirectory implements SessionDirectory {
     public void started(PlayerSession session) {
         requireReachable();
         String h = digest(session.token());
-        Long claimed = unavailableAs4105(() -> redis.script("claim", CLAIM,
-                List.of(redis.key("session:" + h), redis.key("session-id:" + session.id())),
-                nodes.id(), FIRST_EPOCH, String.valueOf(session.id()), String.valueOf(session.protocol()),
-                String.valueOf(session.version()), h));
+        Long claimed = unavailableAs4105(() -> writeEntry("claim", session, h, FIRST_EPOCH, "live"));
         if (claimed == null || claimed != 1) {
             throw new ProtocolViolationException(CloseCodes.CLUSTER_UNAVAILABLE, "Session token already in the directory");
         }
@@ -396,6 +391,12 @@ final class ClusterDirectory implements SessionDirectory {
         }
     }
 
+    private Long writeEntry(String operation, PlayerSession session, String h, String epoch, String state) {
+        return redis.script(operation, WRITE_ENTRY, List.of(redis.key("session:" + h), redis.key("session-id:" + session.id())),
+                nodes.id(), epoch, String.valueOf(session.id()), String.valueOf(session.protocol()),
+                String.valueOf(session.version()), h, state);
+    }
+
     private int reclaimAll(Iterable<PlayerSession> owned) {
         int count = 0;
         for (PlayerSession session : owned) {
@@ -404,10 +405,7 @@ final class ClusterDirectory implements SessionDirectory {
             }
             String h = digest(session.token());
             String epoch = epochOf(session.id());
-            redis.script("reclaim", RECLAIM, List.of(redis.key("session:" + h), redis.key("session-id:" + session.id())),
-                    nodes.id(), epoch, String.valueOf(session.id()), String.valueOf(session.protocol()),
-                    String.valueOf(session.version()), h,
-                    session.state() == PlayerSession.State.DETACHED ? "detached" : "live");
+            writeEntry("reclaim", session, h, epoch, session.state() == PlayerSession.State.DETACHED ? "detached" : "live");
             for (var attribute : session.attributes().entrySet()) {
                 redis.script("fenced-set", FENCED_SET, List.of(redis.key("session:" + h)), nodes.id(), epoch,
                         "attr:" + attribute.getKey(), "1", attribute.getValue());

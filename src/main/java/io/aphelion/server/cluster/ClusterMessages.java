@@ -1,13 +1,15 @@
 package io.aphelion.server.cluster;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -15,6 +17,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
@@ -115,6 +118,7 @@ final class ClusterMessages implements OtherNodes, MessageListener, SessionHando
      * @return the session, now in this node's registry; or null when it stays where it is
      * @throws ProtocolViolationException with 4105 when the owner did not answer in time (if the
      *         session comes later, it waits here for its client, who tries again: nothing is lost)
+     * @throws ClusterUnavailableException when the request could not be published
      */
     PlayerSession requestMove(String owner, String h, Duration timeout) {
         long request = requests.incrementAndGet();
@@ -139,9 +143,6 @@ final class ClusterMessages implements OtherNodes, MessageListener, SessionHando
         }
         catch (ExecutionException ex) {
             return null;
-        }
-        catch (ClusterUnavailableException ex) {
-            throw new ProtocolViolationException(CloseCodes.CLUSTER_UNAVAILABLE, "Cluster unavailable: " + ex.getMessage());
         }
         finally {
             moves.remove(request);
@@ -186,7 +187,7 @@ final class ClusterMessages implements OtherNodes, MessageListener, SessionHando
         if (takers.isEmpty()) {
             return 0; // the last node: its sessions end here, as on a single node
         }
-        List<PlayerSession> sessions = new java.util.ArrayList<>();
+        List<PlayerSession> sessions = new ArrayList<>();
         registry.all().forEach(sessions::add);
         for (PlayerSession session : sessions) {
             session.closeConnections(CloseCodes.GOING_AWAY, "Server shutting down: resume with your token");
@@ -194,7 +195,7 @@ final class ClusterMessages implements OtherNodes, MessageListener, SessionHando
         long deadline = System.nanoTime() + drainTimeout.toNanos();
         int handedOver = 0;
         for (int pass = 0; pass < DRAIN_PASSES && !sessions.isEmpty() && System.nanoTime() < deadline; pass++) {
-            List<PlayerSession> busy = new java.util.ArrayList<>();
+            List<PlayerSession> busy = new ArrayList<>();
             for (PlayerSession session : sessions) {
                 if (System.nanoTime() >= deadline) {
                     break;
@@ -203,7 +204,7 @@ final class ClusterMessages implements OtherNodes, MessageListener, SessionHando
                 String h = directory.digest(session.token());
                 // On the handler's own thread, so a hand-over sits in one place among the broadcasts and
                 // commands it handles (as a move that another node asked for does).
-                java.util.concurrent.Future<Boolean> done = handler.submit(() -> handOver(h, taker.id(), 0));
+                Future<Boolean> done = handler.submit(() -> handOver(h, taker.id(), 0));
                 try {
                     if (done.get(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
                         handedOver++;
@@ -441,7 +442,7 @@ final class ClusterMessages implements OtherNodes, MessageListener, SessionHando
     @Override
     public void onMessage(Message message, byte[] pattern) {
         String channel = new String(message.getChannel(), StandardCharsets.UTF_8);
-        try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(message.getBody()))) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(message.getBody()))) {
             if (channel.equals(broadcastChannel())) {
                 onBroadcast(in);
             }
@@ -529,9 +530,5 @@ final class ClusterMessages implements OtherNodes, MessageListener, SessionHando
             throw new UncheckedIOException(ex);
         }
         return bytes.toByteArray();
-    }
-
-    ClusterDirectory directory() {
-        return directory;
     }
 }

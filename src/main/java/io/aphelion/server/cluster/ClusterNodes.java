@@ -223,11 +223,6 @@ final class ClusterNodes implements ClusterHealth {
         return total;
     }
 
-    /** The other live nodes at the last heartbeat. */
-    Map<String, Peer> peers() {
-        return peers;
-    }
-
     @Override
     public boolean reachable() {
         return healthy;
@@ -242,11 +237,6 @@ final class ClusterNodes implements ClusterHealth {
         details.put("otherNodes", peers.size());
         details.put("lastHeartbeat", lastHeartbeatMillis == 0 ? "never" : java.time.Instant.ofEpochMilli(lastHeartbeatMillis).toString());
         return details;
-    }
-
-    /** When the last heartbeat that reached Redis was written (epoch millis), 0 before the first. */
-    long lastHeartbeatMillis() {
-        return lastHeartbeatMillis;
     }
 
     /** Stops the heartbeat and leaves the cluster: the node's key and id are removed. */

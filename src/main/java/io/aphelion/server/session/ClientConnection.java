@@ -4,6 +4,8 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
@@ -447,7 +449,7 @@ public final class ClientConnection implements FrameSink.Source {
     }
 
     /** Whether this websocket reached this node through another node's relay (cluster mode). */
-    boolean relayedIn() {
+    public boolean relayedIn() {
         return sink.relayedBy() != null;
     }
 
@@ -710,7 +712,7 @@ public final class ClientConnection implements FrameSink.Source {
      * counts as delivered once handed to the socket.) Under the session's lock, once the connection is gone.
      */
     ArrayDeque<Outbound> takeUndeliveredLocked(PlayerSession session) {
-        ArrayDeque<Outbound> undelivered = new ArrayDeque<>();
+        List<Outbound> undelivered = new ArrayList<>();
         for (Outbound message : acks.drain()) {
             keepIfReliable(session, undelivered, message);
         }
@@ -718,20 +720,15 @@ public final class ClientConnection implements FrameSink.Source {
             keepIfReliable(session, undelivered, message);
         }
         queue.clear();
-        if (undelivered.size() > 1) {
-            // Retained ones are in the order they were written, which may not be the session's
-            // (some were sent again here after another connection was lost): the session's order wins.
-            Outbound[] sorted = undelivered.toArray(new Outbound[0]);
-            java.util.Arrays.sort(sorted, java.util.Comparator.comparingLong(message -> message.sequence));
-            undelivered.clear();
-            java.util.Collections.addAll(undelivered, sorted);
-        }
-        return undelivered;
+        // Retained ones are in the order they were written, which may not be the session's (some
+        // were sent again here after another connection was lost): the session's order wins.
+        undelivered.sort(Outbound.IN_SESSION_ORDER);
+        return new ArrayDeque<>(undelivered);
     }
 
-    private static void keepIfReliable(PlayerSession session, ArrayDeque<Outbound> kept, Outbound message) {
+    private static void keepIfReliable(PlayerSession session, List<Outbound> kept, Outbound message) {
         if (message.reliable) {
-            kept.addLast(message);
+            kept.add(message);
         }
         else {
             session.releaseLocked(message);

@@ -1,5 +1,7 @@
 package io.aphelion.server.session;
 
+import java.util.Comparator;
+
 import io.aphelion.server.ack.AckTracker;
 
 /**
@@ -18,6 +20,9 @@ public final class Outbound implements AckTracker.Timestamped {
      * messages were routed to.
      */
     long sequence;
+
+    /** By {@link #sequence}: the order the session queued them in. */
+    static final Comparator<Outbound> IN_SESSION_ORDER = Comparator.comparingLong(message -> message.sequence);
     /** When the packet carrying it was handed to the socket ({@link io.aphelion.server.support.Scheduler#nanoTime()}); 0 before. */
     private long sentAtNanos;
 

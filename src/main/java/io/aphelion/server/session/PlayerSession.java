@@ -609,15 +609,10 @@ public final class PlayerSession {
         if (again.isEmpty()) {
             return;
         }
-        if (queue.isEmpty() || queue.peekLast().sequence < again.peekFirst().sequence) {
-            queue.addAll(again);
-            return;
-        }
-        ArrayDeque<Outbound> merged = new ArrayDeque<>(queue.size() + again.size());
-        while (!queue.isEmpty() || !again.isEmpty()) {
-            boolean fromAgain = queue.isEmpty() || (!again.isEmpty() && again.peekFirst().sequence < queue.peekFirst().sequence);
-            merged.addLast(fromAgain ? again.pollFirst() : queue.pollFirst());
-        }
+        List<Outbound> merged = new ArrayList<>(queue);
+        merged.addAll(again);
+        merged.sort(Outbound.IN_SESSION_ORDER);
+        queue.clear();
         queue.addAll(merged);
     }
 

@@ -45,7 +45,8 @@ public interface SessionDirectory {
      * A connection's init packet names a token this process does not hold. When another node owns
      * that session: if it has no connection there, it moves here ({@link Moved}); else a relay to
      * the owner is opened, {@code init} sent first ({@link Relayed}). Null when no live node owns
-     * it: the client gets a new session here.
+     * it: the client gets a new session here. Also asked for a connection another node relayed
+     * here ({@link ClientConnection#relayedIn()}), which is never relayed on.
      *
      * @throws io.aphelion.wire.ProtocolViolationException with
      *         {@link io.aphelion.wire.CloseCodes#CLUSTER_UNAVAILABLE} when the directory cannot be asked

@@ -85,39 +85,17 @@ public final class SessionRegistry {
         SessionToken token = init.token();
         if (token != null) {
             PlayerSession existing = byToken.get(token);
-            if (existing != null && existing.protocol() == protocol) {
-                switch (existing.attach(connection, false)) {
-                    case FULL -> throw new ProtocolViolationException(CloseCodes.SESSION_FULL,
-                            "Session already holds " + settings.maxConnections() + " connections");
-                    case ENDED -> { }
-                    default -> {
-                        return existing;
-                    }
-                }
-            }
-            else if (existing == null && connection.relayedIn() && directory != SessionDirectory.LOCAL) {
-                // Relayed here by a node whose directory named this one, but the session is not (or no
-                // longer, or not yet) here: it is moving. The client tries again, rather than getting a new session.
-                throw new ProtocolViolationException(CloseCodes.CLUSTER_UNAVAILABLE, "The session is moving between nodes: try again");
-            }
-            else if (existing == null) {
-                // Not ours: maybe another node's. A connection relayed here is never relayed on.
-                listeners.putIfAbsent(protocol, listener);
+            if (existing == null) {
+                // Not here: maybe another node's (cluster mode), which the directory tells.
                 SessionDirectory.Located found = directory.locate(init, connection);
                 if (found instanceof SessionDirectory.Relayed relayed) {
                     connection.relayTo(relayed.relay());
                     return null;
                 }
-                if (found instanceof SessionDirectory.Moved moved && moved.session().protocol() == protocol) {
-                    switch (moved.session().attach(connection, false)) {
-                        case FULL -> throw new ProtocolViolationException(CloseCodes.SESSION_FULL,
-                                "Session already holds " + settings.maxConnections() + " connections");
-                        case ENDED -> { }
-                        default -> {
-                            return moved.session();
-                        }
-                    }
-                }
+                existing = found instanceof SessionDirectory.Moved moved ? moved.session() : null;
+            }
+            if (existing != null && existing.protocol() == protocol && joined(existing, connection)) {
+                return existing;
             }
         }
         PlayerSession created;
@@ -194,6 +172,21 @@ public final class SessionRegistry {
     public SessionSnapshot depart(SessionToken token) {
         PlayerSession session = byToken.get(token);
         return session == null ? null : session.depart();
+    }
+
+    /**
+     * Adds the connection to a session its token named.
+     *
+     * @return false when the session ended meanwhile (the client gets a new one)
+     * @throws ProtocolViolationException {@link CloseCodes#SESSION_FULL} when it is full
+     */
+    private boolean joined(PlayerSession session, ClientConnection connection) {
+        return switch (session.attach(connection, false)) {
+            case FULL -> throw new ProtocolViolationException(CloseCodes.SESSION_FULL,
+                    "Session already holds " + settings.maxConnections() + " connections");
+            case ENDED -> false;
+            default -> true;
+        };
     }
 
     private static AtomicInteger[] counters() {

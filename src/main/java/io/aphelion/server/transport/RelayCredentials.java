@@ -157,22 +157,18 @@ public final class RelayCredentials {
         }
     }
 
-    /** {@code ip:port} or {@code [ip]:port}, IP literals only (no DNS); null when it is neither. */
+    /** {@code ip:port} or {@code [ip]:port} as {@link #clientHeader} writes it, IP literals only (no DNS); null otherwise. */
     static InetSocketAddress parseClient(String text) {
         int colon = text.lastIndexOf(':');
-        if (colon <= 0 || colon == text.length() - 1) {
+        InetAddress address = TrustedProxies.parseLiteral(text); // drops the port
+        if (address == null || colon <= 0 || (address.getAddress().length > 4 && !text.startsWith("["))) {
             return null;
-        }
-        String host = text.substring(0, colon);
-        if (host.startsWith("[") && host.endsWith("]")) {
-            host = host.substring(1, host.length() - 1);
         }
         try {
             int port = Integer.parseInt(text.substring(colon + 1));
-            InetAddress address = TrustedProxies.parseLiteral(host);
-            return port < 0 || port > 65_535 || address == null ? null : new InetSocketAddress(address, port);
+            return port < 0 || port > 65_535 ? null : new InetSocketAddress(address, port);
         }
-        catch (IllegalArgumentException ex) {
+        catch (NumberFormatException ex) {
             return null;
         }
     }

@@ -34,12 +34,6 @@ public final class RawWebSocket implements AutoCloseable {
     public static final int PING = 0x9;
     public static final int PONG = 0xA;
 
-    /**
-     * The {@code Sec-WebSocket-Key} of every upgrade this class sends (16 zero bytes, base64): fixed,
-     * so that a test can compute what depends on it (e.g. a cluster relay header's MAC).
-     */
-    public static final String KEY = Base64.getEncoder().encodeToString(new byte[16]);
-
     private final Socket socket;
     private final DataInputStream in;
     private final OutputStream out;
@@ -81,7 +75,7 @@ public final class RawWebSocket implements AutoCloseable {
             throws IOException {
         socket.setSoTimeout(15_000);
         RawWebSocket ws = new RawWebSocket(socket);
-        String key = KEY;
+        String key = Base64.getEncoder().encodeToString(new byte[16]);
         StringBuilder request = new StringBuilder()
                 .append("GET ").append(path).append(" HTTP/1.1\r\n")
                 .append("Host: 127.0.0.1:").append(port).append("\r\n")

@@ -141,8 +141,4 @@ public final class GameSessions {
         return registry.liveSessions(WireFormat.PROTOCOL_GAME) + otherNodes.count();
     }
 
-    /** The other nodes, for this node's sessions' handles. */
-    OtherNodes otherNodes() {
-        return otherNodes;
-    }
 }
